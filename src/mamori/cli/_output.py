@@ -1,0 +1,58 @@
+"""Printing: Rich for people, plain JSON for programs, errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from mamori.errors import MamoriError, PolicyError
+
+__all__ = ["err", "note", "out", "print_json", "report_error", "warn", "write_atomically"]
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def warn(text: object) -> None:
+    err.print("[yellow]warning[/] ", end="")
+    err.print(str(text), markup=False)
+
+
+def note(text: object) -> None:
+    """A progress or status line for people, on stderr so stdout stays clean for data."""
+    err.print(str(text), markup=False)
+
+
+def report_error(exc: MamoriError) -> None:
+    """One clear message on stderr: the code, and each issue with file:line path."""
+    if isinstance(exc, PolicyError):
+        count = len(exc.issues)
+        err.print(f"[bold red]error[/] [{exc.code}] policy has {count} error{'s' * (count != 1)}:")
+        for issue in exc.issues:
+            err.print(f"  {issue}", markup=False)
+    else:
+        err.print(f"[bold red]error[/] [{exc.code}] ", end="")
+        err.print(exc.message, markup=False)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,70 @@
+"""The root ``mamori`` command and its error handling.
+
+Exit codes: 0 ok, 1 a check failed, 2 bad input (a file, a flag, a setting).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from mamori import __version__
+from mamori.cli import init_cmd, policy_cmd, serve_cmd, settings_cmd
+from mamori.cli._context import state
+from mamori.cli._output import report_error
+from mamori.errors import MamoriError
+
+__all__ = ["app", "main"]
+
+
+class _Group(TyperGroup):
+    """Turns a :class:`MamoriError` from any command into a message and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MamoriError as exc:
+            report_error(exc)
+            raise click.exceptions.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="mamori",
+    help="mamori (守り): your privacy policy as running software (APPI).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(policy_cmd.app, name="policy")
+app.command("init")(init_cmd.init)
+app.command("settings")(settings_cmd.settings)
+app.command("serve")(serve_cmd.serve)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mamori {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="Config file (default ./mamori.toml; env MAMORI_CONFIG)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    state(ctx).config = config
+
+
+def main() -> None:
+    """The console script: click ends the process with the command's exit code."""
+    app()

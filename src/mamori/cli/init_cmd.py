@@ -1,0 +1,59 @@
+"""``mamori init``: a new folder with mamori.toml, policy.yaml and an up-to-date database."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import typer
+
+from mamori.cli._output import note, out, write_atomically
+from mamori.core import Mamori
+from mamori.errors import Conflict, NotFound
+from mamori.settings import Settings
+
+EXAMPLES = ("meta-all-stars",)
+
+_TOML = """\
+# mamori settings; every setting is listed by `mamori settings`.
+# Relative paths are taken from this file's folder.
+database_url = "sqlite:///mamori.db"
+policy = "policy.yaml"
+default_lang = "ja"
+timezone = "Asia/Tokyo"
+"""
+
+
+def _example(name: str) -> str:
+    if name not in (*EXAMPLES, "starter"):
+        raise NotFound(f"unknown example '{name}' (known: {', '.join(EXAMPLES)})")
+    return (resources.files("mamori") / "examples" / name / "policy.yaml").read_text("utf-8")
+
+
+def init(
+    directory: Path = typer.Argument(Path("."), help="Folder to set up (created if missing)."),
+    example: str | None = typer.Option(
+        None, "--example", help="Start from an example policy: meta-all-stars."
+    ),
+    force: bool = typer.Option(False, "--force", help="Overwrite mamori.toml and policy.yaml."),
+) -> None:
+    """Create mamori.toml, policy.yaml and the database in DIRECTORY."""
+    policy_text = _example(example or "starter")
+    toml_path, policy_path = directory / "mamori.toml", directory / "policy.yaml"
+    existing = [p for p in (toml_path, policy_path) if p.exists()]
+    if existing and not force:
+        names = ", ".join(str(p) for p in existing)
+        raise Conflict(f"{names} already exist; use --force to overwrite")
+    directory.mkdir(parents=True, exist_ok=True)
+    write_atomically(toml_path, _TOML)
+    write_atomically(policy_path, policy_text)
+    settings = Settings.load(toml_path)
+    with Mamori.open(settings) as core:
+        warnings = core.policy.warnings
+        db = core.store.safe_url
+    note(f"wrote {toml_path} and {policy_path} ({len(warnings)} policy warnings)")
+    note(f"database ready: {db}")
+    out.print("next: edit policy.yaml, then")
+    out.print(f"  mamori -c {toml_path} policy validate")
+    out.print(f"  mamori -c {toml_path} policy publish")
+    out.print(f"  mamori -c {toml_path} serve")

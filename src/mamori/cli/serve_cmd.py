@@ -1,0 +1,47 @@
+"""``mamori serve``: the privacy center over HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from mamori.cli._context import state
+from mamori.cli._output import note, warn
+
+
+def serve(
+    ctx: typer.Context,
+    policy: Path | None = typer.Option(None, "--policy", "-p", help="Policy file to serve."),
+    host: str | None = typer.Option(None, "--host", help="Address to listen on."),
+    port: int | None = typer.Option(None, "--port", help="Port to listen on."),
+) -> None:
+    """Serve the published policy, the public-matters page and the API.
+
+    The policy file is validated first. If nothing was ever published, the file is
+    published as the first version, so a new service has a policy in force from the start.
+    """
+    import uvicorn
+
+    from mamori.web import create_app
+
+    st = state(ctx)
+    st.overrides.update(policy=policy, host=host, port=port)
+    core = st.open()
+    loaded = core.policy
+    for warning in loaded.warnings:
+        warn(warning)
+    if core.versions.latest() is None:
+        result = core.versions.publish(loaded, effective=core.today())
+        note(f"published {loaded.file} as {result.version.label} (first version)")
+    settings = core.settings
+    note(f"mamori serving {settings.policy} on http://{settings.host}:{settings.port}/")
+    try:
+        uvicorn.run(
+            create_app(core),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+        )
+    finally:
+        core.close()

@@ -1,0 +1,74 @@
+"""``Mamori``: the one object every adapter (CLI, HTTP, web, jobs) works through.
+
+It is built from :class:`~mamori.settings.Settings` and owns the store, the clock and the
+policy in force; services hang off it. Nothing here is global: two ``Mamori`` objects
+on two databases live side by side. The core never imports web or CLI code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import TracebackType
+
+from mamori.clock import Clock, SystemClock
+from mamori.policy.loader import LoadedPolicy, load_policy
+from mamori.policy.versions import PolicyVersions
+from mamori.settings import Settings
+from mamori.store import Store
+
+__all__ = ["Mamori"]
+
+
+class Mamori:
+    """A running mamori: ``with Mamori.open(settings) as m: ...``."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.store = Store(settings.database_url)
+        self.versions = PolicyVersions(self.store, self.clock, settings.zone)
+        self._policy: LoadedPolicy | None = None
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, clock: Clock | None = None) -> Mamori:
+        """Open the store (migrating it when ``auto_migrate`` is on) and return the core."""
+        mamori = cls(settings or Settings.load(), clock=clock)
+        try:
+            if mamori.settings.auto_migrate:
+                mamori.store.upgrade()
+            else:
+                mamori.store.check_schema()
+        except BaseException:
+            mamori.close()
+            raise
+        return mamori
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Mamori:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def today(self) -> dt.date:
+        """Today's date in the configured time zone."""
+        return self.clock.now().astimezone(self.settings.zone).date()
+
+    @property
+    def policy(self) -> LoadedPolicy:
+        """The policy file named by the settings, loaded and validated on first use."""
+        if self._policy is None:
+            self._policy = self.load_policy()
+        return self._policy
+
+    def load_policy(self, path: str | Path | None = None) -> LoadedPolicy:
+        """Load and validate a policy file (the configured one by default)."""
+        return load_policy(path or self.settings.policy, max_bytes=self.settings.policy_max_bytes)

@@ -1,0 +1,161 @@
+"""The errors mamori raises, each with a stable ``code``.
+
+Every error a caller can act on derives from :class:`MamoriError`. The ``code`` of a
+class never changes once released: the CLI, the HTTP API and the logs all report it,
+and tools match on it. Messages name what was wrong and where, never a personal data
+value.
+
+The hierarchy::
+
+    MamoriError                      mamori_error
+    ├── ConfigError                  config_invalid
+    │   └── SettingMissing           setting_missing
+    ├── PolicyError                  policy_invalid
+    │   └── PolicyFileError          policy_file_unreadable
+    ├── StoreError                   store_error
+    │   └── SchemaOutdated           schema_outdated
+    ├── NotFound                     not_found
+    │   └── VersionNotFound          policy_version_not_found
+    └── Conflict                     conflict
+
+``exit_code`` says how the CLI ends on the error: 2 for bad input (a file, a flag, a
+setting), 1 for a failed operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ConfigError",
+    "Conflict",
+    "Issue",
+    "MamoriError",
+    "NotFound",
+    "PolicyError",
+    "PolicyFileError",
+    "SchemaOutdated",
+    "SettingMissing",
+    "StoreError",
+    "VersionNotFound",
+]
+
+
+class MamoriError(Exception):
+    """Root of every error mamori raises on purpose."""
+
+    code = "mamori_error"
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message}
+
+
+class ConfigError(MamoriError):
+    """A setting has a value mamori cannot use."""
+
+    code = "config_invalid"
+    exit_code = 2
+
+
+class SettingMissing(ConfigError):
+    """A required setting has no value."""
+
+    code = "setting_missing"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding about a policy file: where it is and what is wrong.
+
+    ``severity`` is ``error`` or ``warning``; ``code`` is stable, ``path`` is the dotted
+    path inside the document (``purposes.sales.items[2]``), ``line`` is 1-based or None.
+    """
+
+    severity: str
+    code: str
+    path: str
+    message: str
+    file: str = ""
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<policy>"
+        if self.line is not None:
+            where += f":{self.line}"
+        path = f" {self.path}:" if self.path else ""
+        return f"{where}{path} {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "file": self.file,
+            "line": self.line,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+class PolicyError(MamoriError):
+    """A policy declaration is invalid; ``issues`` lists every error found."""
+
+    code = "policy_invalid"
+    exit_code = 2
+
+    def __init__(self, issues: Sequence[Issue], message: str | None = None) -> None:
+        self.issues = tuple(issues)
+        if message is None:
+            count = len(self.issues)
+            lines = [str(i) for i in self.issues]
+            message = f"policy has {count} error{'s' if count != 1 else ''}:\n" + "\n".join(lines)
+        super().__init__(message)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "code": self.code,
+            "message": self.message,
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+class PolicyFileError(PolicyError):
+    """The policy file cannot be read as a document at all (missing, too big, binary)."""
+
+    code = "policy_file_unreadable"
+
+
+class StoreError(MamoriError):
+    """The database could not do what was asked."""
+
+    code = "store_error"
+
+
+class SchemaOutdated(StoreError):
+    """The database schema is older than this version of mamori expects."""
+
+    code = "schema_outdated"
+
+
+class NotFound(MamoriError):
+    """A named record does not exist."""
+
+    code = "not_found"
+    exit_code = 2
+
+
+class VersionNotFound(NotFound):
+    """No published policy version matches the reference."""
+
+    code = "policy_version_not_found"
+
+
+class Conflict(MamoriError):
+    """The request contradicts the stored state."""
+
+    code = "conflict"

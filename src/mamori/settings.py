@@ -1,0 +1,243 @@
+"""Settings: each declared once, with its default and help, read from ``mamori.toml`` and
+``MAMORI_*`` environment variables.
+
+Precedence, highest first: explicit overrides (CLI flags), environment, the config file,
+the default. :attr:`Settings.sources` records where each value came from, which is what
+``mamori settings`` shows. Relative paths in the config file (the policy file, a SQLite
+database) are taken relative to the file's own folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from mamori.errors import ConfigError, SettingMissing
+
+__all__ = ["ENV_PREFIX", "SettingView", "Settings"]
+
+ENV_PREFIX = "MAMORI_"
+DEFAULT_CONFIG = "mamori.toml"
+
+
+def _secret(**extra: Any) -> dict[str, Any]:
+    return {"secret": True, **extra}
+
+
+class Settings(BaseModel):
+    """Every setting mamori reads. The field's description is its help text."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    database_url: str = Field(
+        "sqlite:///mamori.db",
+        description="SQLAlchemy URL of the store: sqlite:///FILE or "
+        "postgresql+psycopg://USER@HOST:PORT/DB",
+        json_schema_extra=_secret(required=True),
+    )
+    policy: Path = Field(
+        Path("policy.yaml"),
+        description="The policy file (YAML) this service runs under",
+        json_schema_extra={"required": True},
+    )
+    policy_max_bytes: int = Field(
+        1024 * 1024, ge=1024, le=64 * 1024 * 1024, description="Largest policy file accepted"
+    )
+    host: str = Field("127.0.0.1", description="Address `mamori serve` listens on")
+    port: int = Field(8000, ge=1, le=65535, description="Port `mamori serve` listens on")
+    default_lang: Literal["ja", "en"] = Field("ja", description="Language of pages and notices")
+    timezone: str = Field(
+        "Asia/Tokyo", description="Time zone of dates: effective dates, deadlines, reports"
+    )
+    auto_migrate: bool = Field(
+        True, description="Bring the database schema up to date when mamori opens it"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Least severe log level written"
+    )
+
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+    _config_file: Path | None = PrivateAttr(default=None)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}' (e.g. Asia/Tokyo)") from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _valid_url(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError("not a database URL (e.g. sqlite:///mamori.db)") from None
+        return value
+
+    @property
+    def sources(self) -> Mapping[str, str]:
+        """Where each setting's value came from: default, a file, an env var, an override."""
+        return dict(self._sources)
+
+    @property
+    def config_file(self) -> Path | None:
+        return self._config_file
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def load(
+        cls,
+        config: str | Path | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Read settings. ``config`` (or ``MAMORI_CONFIG``) names the file; without either,
+        ``./mamori.toml`` is read if it exists."""
+        env = os.environ if env is None else env
+        explicit = config if config is not None else env.get(f"{ENV_PREFIX}CONFIG") or None
+        path = Path(explicit) if explicit else Path(DEFAULT_CONFIG)
+        values: dict[str, Any] = {}
+        sources: dict[str, str] = {name: "default" for name in cls.model_fields}
+        config_file: Path | None = None
+        if path.exists() or explicit:
+            config_file = path
+            for name, value in _read_toml(path, set(cls.model_fields)).items():
+                values[name] = _relative(name, value, path.parent)
+                sources[name] = f"{path}:{_line_of(path, name)}"
+        for name in cls.model_fields:
+            var = f"{ENV_PREFIX}{name.upper()}"
+            if var in env:
+                values[name] = env[var]
+                sources[name] = f"env {var}"
+        for name, value in overrides.items():
+            if value is not None:
+                values[name] = value
+                sources[name] = "override"
+        try:
+            settings = cls(**values)
+        except ValidationError as exc:
+            err = exc.errors(include_url=False)[0]
+            name = str(err["loc"][0]) if err["loc"] else "?"
+            raise ConfigError(
+                f"setting '{name}' from {sources.get(name, 'default')}: {err['msg']}"
+            ) from None
+        for name, info in cls.model_fields.items():
+            extra = info.json_schema_extra
+            required = isinstance(extra, dict) and extra.get("required")
+            if required and str(getattr(settings, name)).strip() in ("", "."):
+                raise SettingMissing(
+                    f"setting '{name}' is required: set {ENV_PREFIX}{name.upper()} or "
+                    f"'{name}' in {DEFAULT_CONFIG}"
+                )
+        settings._sources = sources
+        settings._config_file = config_file
+        return settings
+
+    def describe(self) -> list[SettingView]:
+        """Every setting with its value (secrets masked), source and help."""
+        out = []
+        for name, info in type(self).model_fields.items():
+            extra = info.json_schema_extra
+            secret = isinstance(extra, dict) and bool(extra.get("secret"))
+            value = getattr(self, name)
+            shown = _mask(name, str(value)) if secret else value
+            out.append(
+                SettingView(
+                    name=name,
+                    env=f"{ENV_PREFIX}{name.upper()}",
+                    value=str(shown) if isinstance(shown, Path) else shown,
+                    default=_plain(info.default),
+                    source=self._sources.get(name, "default"),
+                    help=info.description or "",
+                    secret=secret,
+                )
+            )
+        return out
+
+
+class SettingView(BaseModel):
+    name: str
+    env: str
+    value: Any
+    default: Any
+    source: str
+    help: str
+    secret: bool
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else value
+
+
+def _mask(name: str, value: str) -> str:
+    if name == "database_url":
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            return "****"
+        return url.render_as_string(hide_password=True)
+    return "****" if value else ""
+
+
+def _read_toml(path: Path, known: set[str]) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+    section = data.get("mamori", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"{path}: [mamori] must be a table")
+    for key in section:
+        if key not in known:
+            match = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" (did you mean '{match[0]}'?)" if match else ""
+            raise ConfigError(f"{path}:{_line_of(path, key)} unknown setting '{key}'{hint}")
+    return dict(section)
+
+
+def _line_of(path: Path, key: str) -> int | str:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return "?"
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number, line in enumerate(lines, 1):
+        if pattern.match(line):
+            return number
+    return "?"
+
+
+def _relative(name: str, value: Any, base: Path) -> Any:
+    """Paths in a config file are relative to that file's folder."""
+    if name == "policy" and isinstance(value, str) and not Path(value).is_absolute():
+        return str(base / value)
+    if name == "database_url" and isinstance(value, str) and value.startswith("sqlite:///"):
+        db = value.removeprefix("sqlite:///")
+        if db and not db.startswith("/") and not db.startswith(":memory:"):
+            return "sqlite:///" + str(base / db)
+    return value

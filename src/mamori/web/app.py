@@ -1,0 +1,139 @@
+"""FastAPI application: the published policy, its history, and the public matters page.
+
+Pages come from the version *in force* (published, effective date reached), never from
+the file on disk: what a person reads is what was published.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException
+
+from mamori import __version__
+from mamori.core import Mamori
+from mamori.errors import MamoriError, NotFound
+from mamori.policy.render import policy_document, public_matters_document, render_html
+from mamori.policy.versions import PolicyVersion
+
+__all__ = ["create_app"]
+
+Lang = Literal["ja", "en"]
+
+_TITLES = {
+    "ja": {
+        "policy": "プライバシーポリシー",
+        "matters": "保有個人データに関する事項の公表",
+        "history": "改定履歴",
+        "none": "公表されたプライバシーポリシーはまだありません。",
+    },
+    "en": {
+        "policy": "Privacy policy",
+        "matters": "Public matters on retained personal data",
+        "history": "Version history",
+        "none": "No privacy policy has been published yet.",
+    },
+}
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def create_app(core: Mamori) -> FastAPI:
+    """Build the app around one :class:`Mamori`; the caller owns (and closes) the core."""
+    app = FastAPI(title="mamori", version=__version__, docs_url="/docs", redoc_url=None)
+    env = Environment(
+        loader=PackageLoader("mamori.web", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    templates = Jinja2Templates(env=env)
+    default_lang: Lang = core.settings.default_lang
+
+    def page(
+        request: Request, name: str, lang: Lang, status: int = 200, **ctx: Any
+    ) -> HTMLResponse:
+        return templates.TemplateResponse(
+            request,
+            name,
+            {"lang": lang, "t": _TITLES[lang], "path": request.url.path, **ctx},
+            status_code=status,
+        )
+
+    def in_force() -> PolicyVersion | None:
+        return core.versions.in_force(core.today())
+
+    LangQuery = Annotated[Lang | None, Query(description="ja (default) or en")]
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error(400, "bad_request", f"{where}: {first.get('msg', 'invalid request')}")
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        return _error(exc.status_code, "http_error", str(exc.detail))
+
+    @app.exception_handler(MamoriError)
+    async def _mamori(_: Request, exc: MamoriError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else 400 if exc.exit_code == 2 else 409
+        return _error(status, exc.code, exc.message)
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> RedirectResponse:
+        return RedirectResponse("/policy", status_code=307)
+
+    @app.get("/healthz", tags=["service"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/policy", response_class=HTMLResponse, tags=["pages"])
+    def policy_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+        lang = lang or default_lang
+        version = in_force()
+        if version is None:
+            return page(request, "empty.html.j2", lang, status=404)
+        doc = policy_document(version.policy, lang, effective=version.effective_on)
+        body = render_html(doc, standalone=False)
+        return page(request, "document.html.j2", lang, title=doc.title, body=body, version=version)
+
+    @app.get("/policy/history", response_class=HTMLResponse, tags=["pages"])
+    def history_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+        lang = lang or default_lang
+        versions = list(reversed(core.versions.history()))
+        current = in_force()
+        return page(request, "history.html.j2", lang, versions=versions, current=current)
+
+    @app.get("/policy/{ref}", response_class=HTMLResponse, tags=["pages"])
+    def version_page(request: Request, ref: str, lang: LangQuery = None) -> HTMLResponse:
+        lang = lang or default_lang
+        version = core.versions.get(ref)
+        doc = policy_document(version.policy, lang, effective=version.effective_on)
+        body = render_html(doc, standalone=False)
+        return page(request, "document.html.j2", lang, title=doc.title, body=body, version=version)
+
+    @app.get("/public-matters", response_class=HTMLResponse, tags=["pages"])
+    def matters_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+        lang = lang or default_lang
+        version = in_force()
+        if version is None:
+            return page(request, "empty.html.j2", lang, status=404)
+        doc = public_matters_document(version.policy, lang)
+        body = render_html(doc, standalone=False)
+        return page(request, "document.html.j2", lang, title=doc.title, body=body, version=version)
+
+    @app.get("/v1/policy/versions", tags=["policy"])
+    def list_versions() -> list[dict[str, Any]]:
+        return [v.to_dict() for v in core.versions.history()]
+
+    @app.get("/v1/policy/versions/{ref}", tags=["policy"])
+    def get_version(ref: str) -> dict[str, Any]:
+        return core.versions.get(ref).to_dict(with_source=True)
+
+    return app
