@@ -252,7 +252,7 @@ def test_empty_list_and_unsafe_documents(text: str, code: str) -> None:
 def test_missing_file_and_directory(tmp_path: Path) -> None:
     with pytest.raises(PolicyFileError, match="does not exist"):
         load_policy(tmp_path / "nope.yaml")
-    with pytest.raises(PolicyFileError, match="not a regular file|directory"):
+    with pytest.raises(PolicyFileError, match=r"not a regular file|directory"):
         load_policy(tmp_path)
 
 

@@ -37,12 +37,13 @@ def report_error(exc: MamoriError) -> None:
     """One clear message on stderr: the code, and each issue with file:line path."""
     if isinstance(exc, PolicyError):
         count = len(exc.issues)
-        err.print(f"[bold red]error[/] [{exc.code}] policy has {count} error{'s' * (count != 1)}:")
+        err.print("[bold red]error[/] ", end="")
+        err.print(f"[{exc.code}] policy has {count} error{'s' * (count != 1)}:", markup=False)
         for issue in exc.issues:
             err.print(f"  {issue}", markup=False)
     else:
-        err.print(f"[bold red]error[/] [{exc.code}] ", end="")
-        err.print(exc.message, markup=False)
+        err.print("[bold red]error[/] ", end="")
+        err.print(f"[{exc.code}] {exc.message}", markup=False)
 
 
 def write_atomically(path: Path, text: str) -> None:

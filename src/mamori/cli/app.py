@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -24,12 +23,12 @@ __all__ = ["app", "main"]
 class _Group(TyperGroup):
     """Turns a :class:`MamoriError` from any command into a message and its exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except MamoriError as exc:
             report_error(exc)
-            raise click.exceptions.Exit(exc.exit_code) from None
+            raise typer.Exit(exc.exit_code) from None
 
 
 app = typer.Typer(

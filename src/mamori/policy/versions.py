@@ -132,7 +132,7 @@ class PolicyVersions:
             severity = changes.severity if changes is not None else None
             if severity is not None and severity.value != "minor" and effective <= today:
                 warnings.append(
-                    f"changes of severity '{changes.severity.value}' take effect on "
+                    f"changes of severity '{severity.value}' take effect on "
                     f"{effective}: announce them before they take effect (Art. 21(3))"
                 )
             number = (session.scalar(select(func.max(PolicyVersionRow.number))) or 0) + 1

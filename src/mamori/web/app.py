@@ -24,6 +24,7 @@ from mamori.policy.versions import PolicyVersion
 __all__ = ["create_app"]
 
 Lang = Literal["ja", "en"]
+LangQuery = Annotated[Lang | None, Query(description="ja (default) or en")]
 
 _TITLES = {
     "ja": {
@@ -67,8 +68,6 @@ def create_app(core: Mamori) -> FastAPI:
 
     def in_force() -> PolicyVersion | None:
         return core.versions.in_force(core.today())
-
-    LangQuery = Annotated[Lang | None, Query(description="ja (default) or en")]
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
