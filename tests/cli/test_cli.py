@@ -185,3 +185,12 @@ def test_bad_settings_are_bad_input(project: Path, monkeypatch: pytest.MonkeyPat
 def test_unknown_command_and_option_exit_2() -> None:
     assert run("nonsense")[0] == 2
     assert run("policy", "validate", "--nope")[0] == 2
+
+
+def test_init_leaves_nothing_when_the_database_cannot_be_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAMORI_DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    code, _, err = run("init", str(tmp_path / "site"), "--example", "meta-all-stars")
+    assert code != 0 and "Traceback" not in err
+    assert not (tmp_path / "site").exists()

@@ -44,13 +44,22 @@ def init(
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
         raise Conflict(f"{names} already exist; use --force to overwrite")
+    created_dir = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
     write_atomically(toml_path, _TOML)
     write_atomically(policy_path, policy_text)
-    settings = Settings.load(toml_path)
-    with Mamori.open(settings) as core:
-        warnings = core.policy.warnings
-        db = core.store.safe_url
+    try:
+        with Mamori.open(Settings.load(toml_path)) as core:
+            warnings = core.policy.warnings
+            db = core.store.safe_url
+    except BaseException:
+        # Leave nothing half-made: the files written here go, and so does a new folder.
+        for path in (toml_path, policy_path):
+            if path not in existing:
+                path.unlink(missing_ok=True)
+        if created_dir and not any(directory.iterdir()):
+            directory.rmdir()
+        raise
     note(f"wrote {toml_path} and {policy_path} ({len(warnings)} policy warnings)")
     note(f"database ready: {db}")
     out.print("next: edit policy.yaml, then")

@@ -8,6 +8,7 @@ import typer
 
 from mamori.cli._context import state
 from mamori.cli._output import note, warn
+from mamori.policy.versions import content_hash
 
 
 def serve(
@@ -31,9 +32,15 @@ def serve(
     loaded = core.policy
     for warning in loaded.warnings:
         warn(warning)
-    if core.versions.latest() is None:
+    latest = core.versions.latest()
+    if latest is None:
         result = core.versions.publish(loaded, effective=core.today())
         note(f"published {loaded.file} as {result.version.label} (first version)")
+    elif latest.content_hash != content_hash(loaded.policy):
+        warn(
+            f"{loaded.file} differs from the published {latest.label}; pages show the version "
+            "in force until you run `mamori policy publish`"
+        )
     settings = core.settings
     note(f"mamori serving {settings.policy} on http://{settings.host}:{settings.port}/")
     try:

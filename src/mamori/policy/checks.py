@@ -60,11 +60,11 @@ def _refs(
     names: Iterable[str], known: Iterable[str], loc: Loc, what: str, *, unique: bool = True
 ) -> Iterator[Finding]:
     """Unknown or repeated references in a list of ids."""
-    choices = sorted(known)
+    known = known if isinstance(known, set | frozenset | dict) else set(known)
     seen: set[str] = set()
     for index, name in enumerate(names):
-        if name not in choices:
-            match = difflib.get_close_matches(name, choices, n=1, cutoff=0.6)
+        if name not in known:
+            match = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
             hint = f" (did you mean '{match[0]}'?)" if match else ""
             yield _error(f"unknown_{what}", (*loc, index), f"unknown {what} '{name}'{hint}")
         elif unique and name in seen:

@@ -28,6 +28,7 @@ MAX_NODES = 200_000
 
 Loc = tuple[str | int, ...]
 
+_STR = "tag:yaml.org,2002:str"
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -169,6 +170,8 @@ class _Builder:
             self._fail("recursive_alias", loc, node, "an alias refers to a value that contains it")
             return None
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:  # the common case, without the constructor's overhead
+                return node.value
             try:
                 return self.constructor.construct_object(node, deep=True)
             except yaml.YAMLError as exc:

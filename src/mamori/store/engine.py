@@ -29,6 +29,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's first line (no statement, no parameters), or the error's class."""
+    orig = getattr(exc, "orig", None)
+    lines = str(orig).strip().splitlines() if orig is not None else []
+    return lines[0] if lines else exc.__class__.__name__
+
+
 class Store:
     """The database behind one :class:`~mamori.core.Mamori`."""
 
@@ -69,7 +76,7 @@ class Store:
         try:
             migrate.upgrade(self.engine)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate {self.safe_url}: {exc.__class__.__name__}") from exc
+            raise StoreError(f"cannot migrate {self.safe_url}: {_reason(exc)}") from exc
 
     def check_schema(self) -> None:
         """Raise :class:`SchemaOutdated` unless the schema is at the newest revision."""
