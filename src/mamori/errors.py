@@ -15,8 +15,14 @@ The hierarchy::
     ├── StoreError                   store_error
     │   └── SchemaOutdated           schema_outdated
     ├── NotFound                     not_found
-    │   └── VersionNotFound          policy_version_not_found
-    └── Conflict                     conflict
+    │   ├── VersionNotFound          policy_version_not_found
+    │   └── SubjectNotFound          subject_not_found
+    ├── Conflict                     conflict
+    │   └── NoPolicyInForce          no_policy_in_force
+    ├── CollectRefused               collect_refused
+    └── AccessDenied                 access_denied
+
+mamori.keys adds ``DecryptionError`` (decrypt_failed) under MamoriError.
 
 ``exit_code`` says how the CLI ends on the error: 2 for bad input (a file, a flag, a
 setting), 1 for a failed operation.
@@ -28,16 +34,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "AccessDenied",
+    "CollectRefused",
     "ConfigError",
     "Conflict",
     "Issue",
     "MamoriError",
+    "NoPolicyInForce",
     "NotFound",
     "PolicyError",
     "PolicyFileError",
     "SchemaOutdated",
     "SettingMissing",
     "StoreError",
+    "SubjectNotFound",
     "VersionNotFound",
 ]
 
@@ -88,8 +98,9 @@ class Issue:
         where = self.file or "<policy>"
         if self.line is not None:
             where += f":{self.line}"
-        path = f" {self.path}:" if self.path else ""
-        return f"{where}{path} {self.message}"
+        if self.path:
+            return f"{where} {self.path}: {self.message}"
+        return f"{where}: {self.message}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -159,3 +170,43 @@ class Conflict(MamoriError):
     """The request contradicts the stored state."""
 
     code = "conflict"
+
+
+class NoPolicyInForce(Conflict):
+    """Nothing may be collected before a policy is published and in force (Art. 21)."""
+
+    code = "no_policy_in_force"
+
+
+class SubjectNotFound(NotFound):
+    """No subject has this id."""
+
+    code = "subject_not_found"
+
+
+class CollectRefused(MamoriError):
+    """Values were refused at collection; ``problems`` maps item -> reason code.
+
+    Nothing was stored: a refused collection writes no value and no subject.
+    """
+
+    code = "collect_refused"
+    exit_code = 2
+
+    def __init__(self, problems: dict[str, str], message: str | None = None) -> None:
+        self.problems = dict(problems)
+        detail = ", ".join(f"{item}: {reason}" for item, reason in self.problems.items())
+        super().__init__(message or f"collection refused ({detail})")
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "problems": self.problems}
+
+
+class AccessDenied(MamoriError):
+    """Data was asked for after the access decision said no."""
+
+    code = "access_denied"
+
+    def __init__(self, reasons: tuple[str, ...], message: str | None = None) -> None:
+        self.reasons = reasons
+        super().__init__(message or f"access denied: {', '.join(reasons)}")

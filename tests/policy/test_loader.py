@@ -282,3 +282,37 @@ def test_an_unknown_reference_in_a_role_or_recipient(example_text: str) -> None:
     [issue] = _one(bad, "unknown_purpose").issues
     assert issue.path == "roles.marketing.purposes[0]"
     assert "did you mean 'sales'?" in issue.message
+
+
+def test_an_impossible_date_is_a_located_error_not_a_crash(example_text: str) -> None:
+    bad = example_text.replace("established: 2022-03-22", "established: 2022-02-30", 1)
+    [issue] = _one(bad, "yaml_value").issues
+    assert issue.path == "controller.established"
+    assert issue.line == _line_of(example_text, "established: 2022-03-22")
+
+
+def test_an_unknown_section_names_the_allowed_ones(example_text: str) -> None:
+    [issue] = _one(example_text + "sections:\n  foo: {ja: [x]}\n", "bad_id").issues
+    assert issue.path == "sections.foo"
+    assert "'preamble'" in issue.message and "lower-case" not in issue.message
+
+
+def test_a_my_number_item_needs_a_lawful_use(example_text: str) -> None:
+    data = yaml.safe_load(example_text)
+    data["items"]["my_number"] = {
+        "label": {"ja": "個人番号"},
+        "class": "identification_code",
+        "normaliser": "my_number",
+    }
+    data["purposes"]["contract_and_law"]["items"].append("my_number")
+    text = yaml.safe_dump(data, allow_unicode=True)
+    [issue] = _one(text, "my_number_without_legal_basis").issues
+    assert issue.path == "purposes.contract_and_law.items[4]"
+    data["purposes"]["contract_and_law"]["my_number_use"] = "tax"
+    assert parse_policy(yaml.safe_dump(data, allow_unicode=True)).policy
+
+
+def test_a_missing_file_is_named_once(tmp_path: Path) -> None:
+    with pytest.raises(PolicyFileError) as caught:
+        load_policy(tmp_path / "nope.yaml")
+    assert str(caught.value.issues[0]) == f"{tmp_path / 'nope.yaml'}: the file does not exist"

@@ -116,9 +116,8 @@ def parse_policy(text: str, *, file: str = "<policy>") -> LoadedPolicy:
 
 
 def _file_error(name: str, what: str, line: int | None = None) -> PolicyFileError:
-    return PolicyFileError(
-        [Issue("error", "policy_file_unreadable", "", f"{name} {what}", name, line)]
-    )
+    issue = Issue("error", "policy_file_unreadable", "", f"the file {what}", name, line)
+    return PolicyFileError([issue])
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -176,7 +175,10 @@ class _Builder:
                 return self.constructor.construct_object(node, deep=True)
             except yaml.YAMLError as exc:
                 self._fail("yaml_value", loc, node, f"cannot read this value: {_problem(exc)}")
-                return None
+            except (ValueError, TypeError, OverflowError):
+                # e.g. an impossible date (2026-02-30) or !!int on a word
+                self._fail("yaml_value", loc, node, f"not a valid {node.tag.rsplit(':', 1)[-1]}")
+            return None
         active = active | {id(node)}
         if isinstance(node, yaml.SequenceNode):
             return [self._build(child, (*loc, i), active) for i, child in enumerate(node.value)]
@@ -248,6 +250,9 @@ def _validation_issues(exc: ValidationError, file: str, lines: dict[Loc, int]) -
         elif kind == "missing":
             message = f"missing required key '{loc[-1]}'"
             code = "missing_key"
+        elif "[key]" in err["loc"] and kind == "literal_error":
+            message = f"unknown key '{loc[-1]}': {err['msg'].replace('Input', 'it')}"
+            code = "bad_id"
         elif "[key]" in err["loc"]:
             message = (
                 f"id '{loc[-1]}' must be lower-case letters, digits and _, starting with a letter"
