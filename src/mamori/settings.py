@@ -66,6 +66,30 @@ class Settings(BaseModel):
         "info", description="Least severe log level written"
     )
 
+    key_provider: Literal["auto", "file", "env", "vault"] = Field(
+        "auto",
+        description="Where the key-encryption key comes from: file (key_file), env (kek), "
+        "vault (HashiCorp Vault transit); auto picks env if kek is set, else vault if "
+        "vault_addr is set, else file",
+    )
+    key_file: Path = Field(
+        Path("mamori.key"),
+        description="Local keyring file holding the key-encryption keys (mode 0600)",
+    )
+    kek: str = Field(
+        "",
+        description="Key-encryption key as base64 of 32 bytes (use MAMORI_KEK, not a file)",
+        json_schema_extra=_secret(),
+    )
+    vault_addr: str = Field("", description="HashiCorp Vault address for the transit provider")
+    vault_token: str = Field(
+        "",
+        description="HashiCorp Vault token for the transit provider",
+        json_schema_extra=_secret(),
+    )
+    vault_mount: str = Field("transit", description="Mount point of Vault's transit engine")
+    vault_key: str = Field("mamori", description="Name of the transit key in Vault")
+
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _config_file: Path | None = PrivateAttr(default=None)
 
@@ -234,7 +258,7 @@ def _line_of(path: Path, key: str) -> int | str:
 
 def _relative(name: str, value: Any, base: Path) -> Any:
     """Paths in a config file are relative to that file's folder."""
-    if name == "policy" and isinstance(value, str) and not Path(value).is_absolute():
+    if name in ("policy", "key_file") and isinstance(value, str) and not Path(value).is_absolute():
         return str(base / value)
     if name == "database_url" and isinstance(value, str) and value.startswith("sqlite:///"):
         db = value.removeprefix("sqlite:///")

@@ -17,6 +17,7 @@ from mamori.policy.model import (
     FEE_KINDS,
     DisclosureMethod,
     ItemClass,
+    Normaliser,
     Policy,
     RecipientKind,
     RequestKind,
@@ -120,6 +121,15 @@ def _purposes(policy: Policy) -> Iterator[Finding]:
                     (*loc, "items", index),
                     f"special-care item '{item_id}' needs prior consent (Art. 20(2)): "
                     "set consent_required: true",
+                )
+        for index, item_id in enumerate(purpose.items):
+            item = policy.items.get(item_id)
+            if item and item.normaliser is Normaliser.my_number and purpose.my_number_use is None:
+                yield _error(
+                    "my_number_without_legal_basis",
+                    (*loc, "items", index),
+                    f"item '{item_id}' is a My Number; a purpose may use it only for one of the "
+                    "uses the My Number Act allows: set my_number_use",
                 )
         for lang, text in (("ja", purpose.label.ja), ("en", purpose.label.en)):
             if text and is_vague_purpose(text):

@@ -116,6 +116,8 @@ class Purpose(_Frozen):
     profiling: bool = False
     provision: bool = False
     marketing: bool = False
+    # The only lawful uses of a My Number (番号法 Art. 9): without one, none is collected.
+    my_number_use: Literal["social_security", "tax", "disaster"] | None = None
 
 
 class RecipientKind(StrEnum):

@@ -1,0 +1,14 @@
+"""Access decisions: who × items × purpose × subject state → :class:`Decision`."""
+
+from mamori.access.decision import Actor, Decision, LegalException, Outcome, Reason
+from mamori.access.engine import AccessPolicy, SubjectState
+
+__all__ = [
+    "AccessPolicy",
+    "Actor",
+    "Decision",
+    "LegalException",
+    "Outcome",
+    "Reason",
+    "SubjectState",
+]
