@@ -8,14 +8,21 @@ on two databases live side by side. The core never imports web or CLI code.
 from __future__ import annotations
 
 import datetime as dt
+import time
+from functools import cached_property
 from pathlib import Path
 from types import TracebackType
 
+from mamori.access import AccessPolicy
+from mamori.audit import AuditLog
 from mamori.clock import Clock, SystemClock
+from mamori.errors import NoPolicyInForce
+from mamori.keys import Keyring
 from mamori.policy.loader import LoadedPolicy, load_policy
 from mamori.policy.versions import PolicyVersions
 from mamori.settings import Settings
 from mamori.store import Store
+from mamori.vault import Vault
 
 __all__ = ["Mamori"]
 
@@ -29,6 +36,7 @@ class Mamori:
         self.store = Store(settings.database_url)
         self.versions = PolicyVersions(self.store, self.clock, settings.zone)
         self._policy: LoadedPolicy | None = None
+        self._access: tuple[tuple[int, dt.date, int], float, AccessPolicy] | None = None
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, clock: Clock | None = None) -> Mamori:
@@ -72,3 +80,46 @@ class Mamori:
     def load_policy(self, path: str | Path | None = None) -> LoadedPolicy:
         """Load and validate a policy file (the configured one by default)."""
         return load_policy(path or self.settings.policy, max_bytes=self.settings.policy_max_bytes)
+
+    @cached_property
+    def keys(self) -> Keyring:
+        """Key-encryption keys, per-subject data keys, the blind-index and signing keys."""
+        return Keyring.from_settings(self.settings, self.store, self.clock)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The hash-chained audit log."""
+        return AuditLog(self.store, self.clock)
+
+    @cached_property
+    def vault(self) -> Vault:
+        """Personal data, encrypted per field; every read passes :meth:`access`."""
+        return Vault(self.store, self.keys, self.audit, self.clock, self.access)
+
+    def access(self) -> AccessPolicy:
+        """Decisions under the published version in force today.
+
+        Nothing is collected or used before a policy is published (Art. 21). The compiled
+        policy is cached; a publish in this process or a new day refreshes it, and other
+        processes' publishes are seen within a second.
+        """
+        today = self.today()
+        cached = self._access
+        if cached is not None:
+            (generation, day, _), fetched, compiled = cached
+            fresh = time.monotonic() - fetched < 1.0
+            if generation == self.versions.generation and day == today and fresh:
+                return compiled
+        version = self.versions.in_force(today)
+        if version is None:
+            raise NoPolicyInForce(
+                "no published policy is in force: publish one before collecting or using "
+                "personal data (Art. 21; `mamori policy publish`)"
+            )
+        if cached is not None and cached[0][2] == version.number:
+            compiled = cached[2]
+        else:
+            compiled = AccessPolicy(version.policy)
+        key = (self.versions.generation, today, version.number)
+        self._access = (key, time.monotonic(), compiled)
+        return compiled

@@ -44,6 +44,11 @@ class AccessPolicy:
     def purpose_items(self, purpose: str) -> frozenset[str]:
         return self._purpose_items.get(purpose, frozenset())
 
+    def role_items(self, role: str) -> frozenset[str]:
+        """The items a role may touch (with inherited roles); empty for an unknown role."""
+        reach = self._roles.get(role)
+        return reach[0] if reach is not None else frozenset()
+
     def decide(
         self,
         actor: Actor,

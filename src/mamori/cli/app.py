@@ -12,7 +12,15 @@ import typer
 from typer.core import TyperGroup
 
 from mamori import __version__
-from mamori.cli import init_cmd, policy_cmd, serve_cmd, settings_cmd
+from mamori.cli import (
+    audit_cmd,
+    init_cmd,
+    keys_cmd,
+    policy_cmd,
+    serve_cmd,
+    settings_cmd,
+    subjects_cmd,
+)
 from mamori.cli._context import state
 from mamori.cli._output import report_error
 from mamori.errors import MamoriError
@@ -40,6 +48,10 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.add_typer(policy_cmd.app, name="policy")
+app.add_typer(subjects_cmd.app, name="subjects")
+app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(audit_cmd.app, name="audit")
+app.command("use")(subjects_cmd.use_command)
 app.command("init")(init_cmd.init)
 app.command("settings")(settings_cmd.settings)
 app.command("serve")(serve_cmd.serve)

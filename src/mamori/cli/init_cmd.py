@@ -10,6 +10,7 @@ import typer
 from mamori.cli._output import note, out, write_atomically
 from mamori.core import Mamori
 from mamori.errors import Conflict, NotFound
+from mamori.keys import LocalKeyring, provider_kind
 from mamori.settings import Settings
 
 EXAMPLES = ("meta-all-stars",)
@@ -21,6 +22,7 @@ database_url = "sqlite:///mamori.db"
 policy = "policy.yaml"
 default_lang = "ja"
 timezone = "Asia/Tokyo"
+key_file = "mamori.key"
 """
 
 
@@ -48,13 +50,18 @@ def init(
     directory.mkdir(parents=True, exist_ok=True)
     write_atomically(toml_path, _TOML)
     write_atomically(policy_path, policy_text)
+    settings = Settings.load(toml_path)
+    key_file = settings.key_file
+    made_key = provider_kind(settings) == "file" and not key_file.exists()
     try:
-        with Mamori.open(Settings.load(toml_path)) as core:
+        if made_key:
+            LocalKeyring.create(key_file)
+        with Mamori.open(settings) as core:
             warnings = core.policy.warnings
             db = core.store.safe_url
     except BaseException:
         # Leave nothing half-made: the files written here go, and so does a new folder.
-        for path in (toml_path, policy_path):
+        for path in (toml_path, policy_path, *([key_file] if made_key else [])):
             if path not in existing:
                 path.unlink(missing_ok=True)
         if created_dir and not any(directory.iterdir()):
@@ -62,6 +69,8 @@ def init(
         raise
     note(f"wrote {toml_path} and {policy_path} ({len(warnings)} policy warnings)")
     note(f"database ready: {db}")
+    if made_key:
+        note(f"key-encryption key created: {key_file} (mode 0600; back it up apart from the data)")
     out.print("next: edit policy.yaml, then")
     out.print(f"  mamori -c {toml_path} policy validate")
     out.print(f"  mamori -c {toml_path} policy publish")

@@ -106,6 +106,7 @@ class PolicyVersions:
         self._store = store
         self._clock = clock
         self._zone = zone
+        self.generation = 0  # grows with each publish in this process; caches compare it
 
     def today(self) -> dt.date:
         return self._clock.now().astimezone(self._zone).date()
@@ -150,6 +151,7 @@ class PolicyVersions:
                 session.flush()
             except IntegrityError:
                 raise Conflict("another version was published at the same time; retry") from None
+            self.generation += 1
             return PublishResult(_version(new), True, changes, tuple(warnings))
 
     def history(self) -> list[PolicyVersion]:

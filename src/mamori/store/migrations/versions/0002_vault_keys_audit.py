@@ -18,6 +18,20 @@ depends_on = None
 _APPEND_ONLY = ("audit_log", "audit_checkpoints", "disposals")
 
 
+# audit_log keeps the exact bytes that were hashed (`canonical`); the columns for queries
+# are generated from them by the database, so they cannot disagree with the hashed entry.
+_AUDIT_DERIVED = (("at", 40), ("actor", 200), ("action", 40), ("subject", 40), ("purpose", 64))
+_PG_AUDIT_FIELD = """CREATE FUNCTION mamori_audit_field(entry bytea, field text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$SELECT convert_from(entry, 'UTF8')::jsonb ->> field$$"""
+
+
+def _audit_field(dialect: str, name: str) -> sa.Computed:
+    if dialect == "postgresql":
+        return sa.Computed(f"mamori_audit_field(canonical, '{name}')", persisted=True)
+    return sa.Computed(f"json_extract(CAST(canonical AS TEXT), '$.{name}')", persisted=False)
+
+
 def _ts(name: str, nullable: bool = False) -> sa.Column[sa.DateTime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
@@ -89,20 +103,23 @@ def upgrade() -> None:
         _ts("at"),
     )
     op.create_index("ix_disposals_subject_id", "disposals", ["subject_id"])
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        op.execute(_PG_AUDIT_FIELD)
     op.create_table(
         "audit_log",
         sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
-        sa.Column("at", sa.String(40), nullable=False),
-        sa.Column("actor", sa.String(200), nullable=False),
-        sa.Column("action", sa.String(40), nullable=False),
-        sa.Column("subject", sa.String(40), nullable=True),
-        sa.Column("purpose", sa.String(64), nullable=True),
-        sa.Column("items", sa.Text(), nullable=False),
-        sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("hash", sa.LargeBinary(32), nullable=False),
+        sa.Column("canonical", sa.LargeBinary(), nullable=False),
+        *(
+            sa.Column(name, sa.String(length), _audit_field(dialect, name))
+            for name, length in _AUDIT_DERIVED
+        ),
     )
-    op.create_index("ix_audit_log_action", "audit_log", ["action"])
-    op.create_index("ix_audit_log_subject", "audit_log", ["subject"])
+    if dialect == "postgresql":
+        # Not on SQLite: an index on random subject ids makes every batch of appends write
+        # pages all over the file (12k instead of 82k entries/s at 1M entries, measured).
+        op.create_index("ix_audit_log_subject", "audit_log", ["subject"])
     op.create_table(
         "audit_head",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -125,7 +142,6 @@ def upgrade() -> None:
         sa.Column("public_key", sa.LargeBinary(32), nullable=False),
         _ts("created_at"),
     )
-    dialect = op.get_bind().dialect.name
     for table in _APPEND_ONLY:
         if dialect == "sqlite":
             for verb in ("UPDATE", "DELETE"):
@@ -153,3 +169,5 @@ def downgrade() -> None:
         "subjects",
     ):
         op.drop_table(table)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION mamori_audit_field(bytea, text)")

@@ -1,0 +1,173 @@
+"""The protected core against plain SQL, in the same run.
+
+- import: items/s through ``Vault.collect_many`` (normalise, encrypt per field, blind
+  index, one audit entry per subject) vs a plain SQLAlchemy Core insert of the same
+  plaintext rows;
+- use: latency of ``Vault.use`` of 6 items (decision, decrypt, audit entry) vs a plain
+  indexed SELECT of the same row;
+- use_many: items/s streamed with one decision and one audit entry per subject;
+- rotation: seconds to rewrap every data key under a new KEK while reads continue.
+
+    python bench/core.py [--subjects N] [--uses N] [--rotate N] [--url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from mamori.access import Actor
+from mamori.clock import FixedClock
+from mamori.core import Mamori
+from mamori.settings import Settings
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "meta-all-stars" / "policy.yaml"
+KEK = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
+OFFICER = Actor("bench", "officer")
+ITEMS = ["name", "email", "phone", "birth_date", "device_info", "device_token"]
+
+
+def person(i: int) -> dict[str, str]:
+    return {
+        "name": f"山田 太郎{i}",
+        "email": f"user{i}@example.jp",
+        "phone": f"090{i % 100_000_000:08d}",
+        "birth_date": f"19{50 + i % 50}-0{1 + i % 9}-1{i % 9}",
+        "device_info": f"iPhone15,{i % 9} iOS 18.{i % 5}",
+        "device_token": f"{i:064x}",
+    }
+
+
+def open_core(url: str) -> Mamori:
+    env = {"MAMORI_DATABASE_URL": url, "MAMORI_POLICY": str(EXAMPLE), "MAMORI_KEK": KEK}
+    clock = FixedClock(dt.datetime(2026, 11, 25, 1, tzinfo=dt.UTC))
+    core = Mamori.open(Settings.load(env=env), clock=clock)
+    if core.versions.latest() is None:
+        core.versions.publish(core.policy, effective=dt.date(2022, 3, 22))
+    return core
+
+
+def plain_table(engine: sa.Engine) -> sa.Table:
+    meta = sa.MetaData()
+    table = sa.Table(
+        "bench_plain",
+        meta,
+        sa.Column("subject_id", sa.String(40), primary_key=True),
+        *(sa.Column(item, sa.Text) for item in ITEMS),
+    )
+    meta.drop_all(engine)
+    meta.create_all(engine)
+    return table
+
+
+def bench_import(core: Mamori, n: int) -> tuple[float, float, list[str]]:
+    people = [person(i) for i in range(n)]
+    table = plain_table(core.store.engine)
+    start = time.perf_counter()
+    with core.store.engine.begin() as conn:
+        for at in range(0, n, 1000):
+            rows = [{"subject_id": f"p{i}", **people[i]} for i in range(at, min(n, at + 1000))]
+            conn.execute(sa.insert(table), rows)
+    plain = n * len(ITEMS) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    ids = [
+        r.subject  # type: ignore[union-attr]
+        for r in core.vault.collect_many(((None, p) for p in people), "account_admin", OFFICER, "b")
+    ]
+    ours = n * len(ITEMS) / (time.perf_counter() - start)
+    return plain, ours, ids
+
+
+def bench_use(core: Mamori, ids: list[str], uses: int) -> tuple[list[float], list[float]]:
+    table = sa.Table("bench_plain", sa.MetaData(), autoload_with=core.store.engine)
+    plain: list[float] = []
+    with core.store.engine.connect() as conn:
+        for i in range(uses):
+            start = time.perf_counter()
+            conn.execute(sa.select(table).where(table.c.subject_id == f"p{i % len(ids)}")).one()
+            plain.append(time.perf_counter() - start)
+    ours: list[float] = []
+    for i in range(uses):
+        start = time.perf_counter()
+        core.vault.use(ids[i % len(ids)], ITEMS, "account_admin", OFFICER)
+        ours.append(time.perf_counter() - start)
+    return plain, ours
+
+
+def bench_use_many(core: Mamori, ids: list[str]) -> float:
+    start = time.perf_counter()
+    count = sum(len(u.values) for u in core.vault.use_many(ids, ITEMS, "account_admin", OFFICER))
+    return count / (time.perf_counter() - start)
+
+
+def bench_rotation(core: Mamori, ids: list[str]) -> tuple[float, int, int]:
+    reads = failures = 0
+    stop = threading.Event()
+
+    def reader() -> None:
+        nonlocal reads, failures
+        while not stop.is_set():
+            try:
+                core.vault.use(ids[reads % len(ids)], ["name"], "account_admin", OFFICER)
+                core.keys.forget(ids[reads % len(ids)])
+                reads += 1
+            except Exception:
+                failures += 1
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    report = core.keys.rotate(batch_size=5000)
+    stop.set()
+    thread.join()
+    return report.seconds, reads, failures
+
+
+def micro(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p99 = ordered[int(len(ordered) * 0.99) - 1]
+    return f"median {statistics.median(ordered) * 1e6:7.1f} µs  p99 {p99 * 1e6:7.1f} µs"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=50_000)
+    parser.add_argument("--uses", type=int, default=5_000)
+    parser.add_argument("--rotate", type=int, default=0, help="subjects for the rotation run")
+    parser.add_argument("--url", default=None, help="database URL (default: a new SQLite file)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.url or f"sqlite:///{tmp}/bench.db"
+        with open_core(url) as core:
+            plain, ours, ids = bench_import(core, args.subjects)
+            print(
+                f"import   plain insert {plain:12,.0f} items/s   mamori {ours:12,.0f} items/s"
+                f"   ratio {plain / ours:5.2f}x slower"
+            )
+            base, used = bench_use(core, ids, args.uses)
+            print(
+                f"use      plain select {micro(base)}   mamori {micro(used)}"
+                f"   ratio {statistics.median(used) / statistics.median(base):5.2f}x"
+            )
+            rate = bench_use_many(core, ids)
+            print(f"use_many mamori {rate:12,.0f} items/s over {len(ids):,} subjects")
+            if args.rotate:
+                more = args.rotate - len(ids)
+                if more > 0:
+                    _, _, extra = bench_import(core, more)
+                    ids += extra
+                seconds, reads, failures = bench_rotation(core, ids)
+                print(
+                    f"rotation {len(ids):,} data keys in {seconds:.1f} s; "
+                    f"{reads:,} reads during it, {failures} failed"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""AES-256-GCM for values: one :class:`DataKey` per subject, its id in every ciphertext.
+
+Ciphertext format v1::
+
+    0x01 | key id (8) | nonce (12) | ciphertext || tag (16)
+
+The header (version and key id) is authenticated along with the caller's associated data,
+which :func:`value_aad` builds from the subject, the item and the value's version, so a
+ciphertext moved to another record does not open. Every failure to open is one
+:class:`DecryptionError`.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from mamori.keys._errors import DecryptionError
+from mamori.keys._secret import Secret, SecretBytes
+
+__all__ = ["DataKey", "frame", "new_data_key", "value_aad"]
+
+VERSION = b"\x01"
+KEY_BYTES = 32
+KEY_ID_BYTES = 8
+NONCE_BYTES = 12
+TAG_BYTES = 16
+_HEADER_BYTES = 1 + KEY_ID_BYTES
+_BODY_START = _HEADER_BYTES + NONCE_BYTES
+OVERHEAD = _BODY_START + TAG_BYTES
+_VALUE = b"mamori:value:v1"
+_LENGTH = struct.Struct(">I").pack
+
+
+def frame(*parts: bytes) -> bytes:
+    """Each part prefixed by its length (4 bytes, big-endian): an unambiguous encoding."""
+    out = bytearray()
+    for part in parts:
+        out += _LENGTH(len(part))
+        out += part
+    return bytes(out)
+
+
+def value_aad(subject_id: str, item: str, version: int) -> bytes:
+    """Associated data binding a value to its subject, item and version (length-prefixed)."""
+    subject, name = subject_id.encode(), item.encode()
+    try:
+        tail = version.to_bytes(8, "big")
+    except (OverflowError, AttributeError):
+        raise ValueError("version must be an integer from 0 to 2**64 - 1") from None
+    return b"".join((_VALUE, _LENGTH(len(subject)), subject, _LENGTH(len(name)), name, tail))
+
+
+class DataKey(Secret):
+    """One subject's AES-256-GCM key. ``encrypt`` and ``decrypt`` require associated data."""
+
+    __slots__ = ("_aead", "_header")
+
+    def __init__(self, key: bytes | SecretBytes, key_id: bytes) -> None:
+        raw = key.expose() if isinstance(key, SecretBytes) else key
+        if len(raw) != KEY_BYTES:
+            raise ValueError(f"a data key is {KEY_BYTES} bytes")
+        if len(key_id) != KEY_ID_BYTES:
+            raise ValueError(f"a data key id is {KEY_ID_BYTES} bytes")
+        self._header = VERSION + bytes(key_id)
+        self._aead = AESGCM(raw)
+
+    @property
+    def key_id(self) -> bytes:
+        return self._header[1:]
+
+    def _label(self) -> str:
+        return f"key_id={self.key_id.hex()}"
+
+    def encrypt(self, plaintext: bytes, aad: bytes) -> bytes:
+        return self._seal(os.urandom(NONCE_BYTES), plaintext, aad)
+
+    def _seal(self, nonce: bytes, plaintext: bytes, aad: bytes) -> bytes:
+        """Encrypt with a chosen nonce: for known-answer tests only, never in production."""
+        header = self._header
+        return header + nonce + self._aead.encrypt(nonce, plaintext, header + aad)
+
+    def decrypt(self, ciphertext: bytes, aad: bytes) -> bytes:
+        header = self._header
+        if len(ciphertext) < OVERHEAD or ciphertext[:_HEADER_BYTES] != header:
+            raise DecryptionError()
+        try:
+            return self._aead.decrypt(
+                ciphertext[_HEADER_BYTES:_BODY_START], ciphertext[_BODY_START:], header + aad
+            )
+        except InvalidTag:
+            raise DecryptionError() from None
+
+
+def generate() -> tuple[SecretBytes, DataKey]:
+    """A fresh data key and its raw bytes (to be wrapped by a key-encryption key)."""
+    raw = SecretBytes(os.urandom(KEY_BYTES))
+    return raw, DataKey(raw, os.urandom(KEY_ID_BYTES))
+
+
+def new_data_key() -> DataKey:
+    """A fresh random data key with a random 8-byte id."""
+    return generate()[1]

@@ -1,0 +1,515 @@
+"""The vault: personal data encrypted per field under one data key per subject.
+
+Every method runs in one transaction together with its audit entry. Collection checks
+each item against the purpose (Art. 20, policy §4) and normalises it; reads pass an access
+decision first; erasure destroys the subject's data key (crypto-shredding) and keeps a
+disposal record. Values are never logged, never put in errors or audit entries.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from mamori.access import AccessPolicy, Actor, Decision, LegalException, SubjectState
+from mamori.audit import AuditEvent, AuditLog
+from mamori.clock import Clock
+from mamori.errors import AccessDenied, CollectRefused, SubjectNotFound
+from mamori.keys import DataKey, Keyring, value_aad
+from mamori.policy.model import Normaliser, Policy
+from mamori.store import Store
+from mamori.vault._sql import Statements
+from mamori.vault.normalise import InvalidValue, is_my_number, normalise
+from mamori.vault.results import Collected, Corrected, Erased, Refused, Use
+
+__all__ = ["SEARCHABLE", "Vault"]
+
+# Items with these normalisers get a blind index, so a subject can be found by them.
+SEARCHABLE = frozenset({Normaliser.email, Normaliser.phone, Normaliser.token})
+_READ_CHUNK = 500
+
+
+def new_subject_id() -> str:
+    """An opaque id: 's_' and 16 base32 characters (80 random bits)."""
+    return "s_" + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+
+
+@dataclass
+class _Subject:
+    id: str
+    erased: bool
+    key: DataKey | None
+    versions: dict[str, int] = field(default_factory=dict)
+    ciphertexts: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+
+
+class Vault:
+    """Collect, find, use, correct and erase the personal data of subjects."""
+
+    def __init__(
+        self,
+        store: Store,
+        keys: Keyring,
+        audit: AuditLog,
+        clock: Clock,
+        access: Callable[[], AccessPolicy],
+    ) -> None:
+        self._store = store
+        self._keys = keys
+        self._audit = audit
+        self._clock = clock
+        self._access = access
+        self._sql = Statements.for_engine(store.engine)
+
+    # -- collection ------------------------------------------------------------------
+
+    def collect(
+        self,
+        subject: str | None,
+        values: Mapping[str, object],
+        purpose: str,
+        actor: Actor,
+        source: str,
+    ) -> Collected:
+        """Store ``values`` for ``subject`` (a new subject when None), collected for ``purpose``.
+
+        Raises :class:`CollectRefused` (nothing stored) when an item is undeclared, not needed
+        by the purpose, or its value is invalid; :class:`AccessDenied` when the actor's role
+        may not handle these items for this purpose.
+        """
+        for result in self.collect_many([(subject, values)], purpose, actor, source):
+            if isinstance(result, Refused):
+                raise CollectRefused(dict(result.problems))
+            return result
+        raise AssertionError("collect_many yields one result per row")  # pragma: no cover
+
+    def collect_many(
+        self,
+        rows: Iterable[tuple[str | None, Mapping[str, object]]],
+        purpose: str,
+        actor: Actor,
+        source: str,
+        *,
+        batch_size: int = 1000,
+    ) -> Iterator[Collected | Refused]:
+        """Collect many rows; each batch is one transaction, a refused row stores nothing."""
+        access = self._access()
+        policy = access.policy
+        if purpose not in policy.purposes:
+            raise CollectRefused({"-": "purpose_unknown"}, f"unknown purpose '{purpose}'")
+        needed = access.purpose_items(purpose)
+        reach = sorted((needed & access.role_items(actor.role)) or needed)
+        decision = access.decide(actor, reach, purpose)
+        if not decision.allowed:
+            self._record_deny(decision, "collect")
+            raise AccessDenied(decision.reasons)
+        batch: list[tuple[int, str | None, dict[str, str]]] = []
+        refused: list[Refused] = []
+        for index, (subject, raw) in enumerate(rows):
+            problems, clean = self._prepare(policy, access, purpose, actor, raw)
+            if problems:
+                refused.append(Refused(index, problems))
+            else:
+                batch.append((index, subject, clean))
+            if len(batch) + len(refused) >= batch_size:
+                yield from self._flush(policy, batch, refused, purpose, actor, source)
+                batch, refused = [], []
+        if batch or refused:
+            yield from self._flush(policy, batch, refused, purpose, actor, source)
+
+    def _flush(
+        self,
+        policy: Policy,
+        batch: list[tuple[int, str | None, dict[str, str]]],
+        refused: list[Refused],
+        purpose: str,
+        actor: Actor,
+        source: str,
+    ) -> list[Collected | Refused]:
+        """Write a batch; results come back in the order the rows were given."""
+        written = self._write_batch(policy, batch, purpose, actor, source) if batch else []
+        if not refused:
+            return written
+        return sorted([*written, *refused], key=lambda r: r.index)
+
+    def _prepare(
+        self,
+        policy: Policy,
+        access: AccessPolicy,
+        purpose: str,
+        actor: Actor,
+        raw: Mapping[str, object],
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        problems: dict[str, str] = {}
+        clean: dict[str, str] = {}
+        needed = access.purpose_items(purpose)
+        role_items = access.role_items(actor.role)
+        my_number_ok = policy.purposes[purpose].my_number_use is not None
+        if not raw:
+            problems["-"] = "no_values"
+        for item_id, value in raw.items():
+            item = policy.items.get(item_id)
+            if item is None:
+                problems[item_id] = "item_unknown"
+            elif item_id not in needed:
+                problems[item_id] = "not_needed_by_purpose"
+            elif item_id not in role_items:
+                problems[item_id] = "role_lacks_item"
+            else:
+                try:
+                    normal = normalise(item.normaliser, value)
+                except InvalidValue as exc:
+                    problems[item_id] = exc.reason
+                    continue
+                is_mn = item.normaliser is Normaliser.my_number
+                if (is_mn and not my_number_ok) or (not is_mn and is_my_number(normal)):
+                    problems[item_id] = "my_number_refused"
+                    continue
+                clean[item_id] = normal
+        return problems, clean
+
+    def _write_batch(
+        self,
+        policy: Policy,
+        batch: list[tuple[int, str | None, dict[str, str]]],
+        purpose: str,
+        actor: Actor,
+        source: str,
+    ) -> list[Collected | Refused]:
+        sql = self._sql
+        now = self._clock.now()
+        ts = sql.timestamp(now)
+        blind = self._keys.blind_index()
+        results: list[Collected | Refused] = []
+        with self._store.engine.begin() as conn:
+            known = self._load(conn, [s for _, s, _ in batch if s is not None], values=False)
+            new_subjects: list[tuple[Any, ...]] = []
+            new_keys: list[tuple[Any, ...]] = []
+            value_rows: list[tuple[Any, ...]] = []
+            stale_index: list[tuple[str, str]] = []
+            index_rows: dict[tuple[str, str], bytes] = {}
+            events: list[AuditEvent] = []
+            for index, subject_id, clean in batch:
+                if subject_id is None:
+                    subject_id = new_subject_id()
+                    key, wrapped = self._keys.new_data_key(subject_id)
+                    new_subjects.append((subject_id, ts, source))
+                    new_keys.append(
+                        (subject_id, wrapped.key_id, wrapped.kek_id, wrapped.wrapped, ts)
+                    )
+                    record = known[subject_id] = _Subject(subject_id, False, key)
+                    created = True
+                else:
+                    found = known.get(subject_id)
+                    if found is None or found.erased or found.key is None:
+                        reason = "subject_unknown" if found is None else "subject_erased"
+                        results.append(Refused(index, {"-": reason}))
+                        continue
+                    record, created = found, False
+                assert record.key is not None
+                versions: dict[str, int] = {}
+                for item_id, value in clean.items():
+                    version = record.versions.get(item_id, 0) + 1
+                    record.versions[item_id] = versions[item_id] = version
+                    aad = value_aad(subject_id, item_id, version)
+                    ciphertext = record.key.encrypt(value.encode("utf-8"), aad)
+                    value_rows.append((subject_id, item_id, version, ciphertext, purpose, ts))
+                    if policy.items[item_id].normaliser in SEARCHABLE:
+                        if not created:
+                            stale_index.append((subject_id, item_id))
+                        index_rows[(subject_id, item_id)] = blind.digest(item_id, value)
+                items = tuple(clean)
+                events.append(
+                    AuditEvent(
+                        actor=actor.id,
+                        action="collect",
+                        subject=subject_id,
+                        purpose=purpose,
+                        items=items,
+                        detail={"role": actor.role, "source": source[:200], "created": created},
+                    )
+                )
+                results.append(Collected(subject_id, created, items, versions, index))
+            self._many(conn, sql.insert_subject, new_subjects)
+            self._many(conn, sql.insert_data_key, new_keys)
+            self._many(conn, sql.upsert_value, value_rows)
+            self._many(conn, sql.delete_index, stale_index)
+            rows = [(item, digest, sid) for (sid, item), digest in index_rows.items()]
+            self._many(conn, sql.insert_index, rows)
+            if events:
+                self._audit.append(conn, events)
+        return results
+
+    @staticmethod
+    def _many(conn: Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            conn.exec_driver_sql(statement, list(rows))
+
+    def _load(self, conn: Connection, ids: Sequence[str], *, values: bool) -> dict[str, _Subject]:
+        """Subjects (with their data key opened) and, when asked, their ciphertexts."""
+        out: dict[str, _Subject] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), _READ_CHUNK):
+            chunk = unique[start : start + _READ_CHUNK]
+            sql = self._sql.read_subjects(len(chunk))
+            for sid, erased_at, key_id, kek_id, wrapped in conn.exec_driver_sql(sql, tuple(chunk)):
+                key = None
+                if wrapped is not None and erased_at is None:
+                    key = self._keys.open_data_key(sid, bytes(key_id), kek_id, bytes(wrapped))
+                out[sid] = _Subject(sid, erased_at is not None, key)
+            sql = self._sql.read_values(len(chunk))
+            for sid, item, version, ciphertext in conn.exec_driver_sql(sql, tuple(chunk)):
+                record = out.get(sid)
+                if record is not None:
+                    record.versions[item] = version
+                    if values:
+                        record.ciphertexts[item] = (version, bytes(ciphertext))
+        return out
+
+    # -- lookup ----------------------------------------------------------------------
+
+    def find(self, item: str, value: object) -> list[str]:
+        """Subjects whose ``item`` equals ``value`` (after normalisation), by blind index."""
+        policy = self._access().policy
+        declared = policy.items.get(item)
+        if declared is None or declared.normaliser not in SEARCHABLE:
+            searchable = sorted(i for i, d in policy.items.items() if d.normaliser in SEARCHABLE)
+            raise CollectRefused(
+                {item: "not_searchable"},
+                f"'{item}' cannot be searched; searchable items: {', '.join(searchable)}",
+            )
+        try:
+            normal = normalise(declared.normaliser, value)
+        except InvalidValue as exc:
+            raise CollectRefused({item: exc.reason}) from None
+        digest = self._keys.blind_index().digest(item, normal)
+        with self._store.engine.connect() as conn:
+            rows = conn.exec_driver_sql(self._sql.find_index, (item, digest)).all()
+        return [r[0] for r in rows]
+
+    # -- use -------------------------------------------------------------------------
+
+    def use(
+        self,
+        subject: str,
+        items: Sequence[str],
+        purpose: str,
+        actor: Actor,
+        *,
+        exception: LegalException | None = None,
+        note: str | None = None,
+    ) -> Use:
+        """Decide, record, and only when allowed return the values of ``items``."""
+        for result in self.use_many(
+            [subject], items, purpose, actor, exception=exception, note=note
+        ):
+            return result
+        raise AssertionError("use_many yields one result per subject")  # pragma: no cover
+
+    def use_many(
+        self,
+        subjects: Iterable[str],
+        items: Sequence[str],
+        purpose: str,
+        actor: Actor,
+        *,
+        exception: LegalException | None = None,
+        note: str | None = None,
+        batch_size: int = 500,
+    ) -> Iterator[Use]:
+        """Stream uses in batches: one decision and one audit entry per subject."""
+        access = self._access()
+        wanted = tuple(dict.fromkeys(items))
+        batch: list[str] = []
+        for subject in subjects:
+            batch.append(subject)
+            if len(batch) >= batch_size:
+                yield from self._use_batch(access, batch, wanted, purpose, actor, exception, note)
+                batch = []
+        if batch:
+            yield from self._use_batch(access, batch, wanted, purpose, actor, exception, note)
+
+    def _use_batch(
+        self,
+        access: AccessPolicy,
+        batch: list[str],
+        items: tuple[str, ...],
+        purpose: str,
+        actor: Actor,
+        exception: LegalException | None,
+        note: str | None,
+    ) -> list[Use]:
+        results: list[Use] = []
+        events: list[AuditEvent] = []
+        with self._store.engine.begin() as conn:
+            known = self._load(conn, batch, values=True)
+            for sid in batch:
+                record = known.get(sid)
+                state = SubjectState(sid, record is not None, record is not None and record.erased)
+                decision = access.decide(
+                    actor, items, purpose, state, exception=exception, note=note
+                )
+                values: dict[str, str] | None = None
+                if decision.allowed and record is not None and record.key is not None:
+                    values = {}
+                    for item in items:
+                        stored = record.ciphertexts.get(item)
+                        if stored is not None:
+                            aad = value_aad(sid, item, stored[0])
+                            values[item] = record.key.decrypt(stored[1], aad).decode("utf-8")
+                events.append(_use_event(decision, note))
+                results.append(Use(decision, values))
+            self._audit.append(conn, events)
+        return results
+
+    def _record_deny(self, decision: Decision, attempted: str) -> None:
+        with self._store.engine.begin() as conn:
+            event = _use_event(decision, None)
+            detail = {**event.detail, "attempted": attempted}
+            self._audit.append(conn, [_replace_detail(event, detail)])
+
+    # -- correction and erasure -------------------------------------------------------
+
+    def correct(
+        self, subject: str, values: Mapping[str, object], actor: Actor, reason: str
+    ) -> Corrected:
+        """Replace values with corrected ones (Art. 34); each gets a new version."""
+        access = self._access()
+        policy = access.policy
+        role_items = access.role_items(actor.role)
+        problems: dict[str, str] = {}
+        clean: dict[str, str] = {}
+        for item_id, value in values.items():
+            item = policy.items.get(item_id)
+            if item is None:
+                problems[item_id] = "item_unknown"
+            elif item_id not in role_items:
+                problems[item_id] = "role_lacks_item"
+            else:
+                try:
+                    clean[item_id] = normalise(item.normaliser, value)
+                except InvalidValue as exc:
+                    problems[item_id] = exc.reason
+        if problems or not clean:
+            raise CollectRefused(problems or {"-": "no_values"})
+        now = self._clock.now()
+        blind = self._keys.blind_index()
+        with self._store.engine.begin() as conn:
+            record = self._live(conn, subject)
+            assert record.key is not None
+            versions: dict[str, int] = {}
+            rows, stale, index = [], [], []
+            for item_id, value in clean.items():
+                version = record.versions.get(item_id, 0) + 1
+                versions[item_id] = version
+                ciphertext = record.key.encrypt(
+                    value.encode(), value_aad(subject, item_id, version)
+                )
+                rows.append(
+                    (subject, item_id, version, ciphertext, "correction", self._sql.timestamp(now))
+                )
+                if policy.items[item_id].normaliser in SEARCHABLE:
+                    stale.append((subject, item_id))
+                    index.append((item_id, blind.digest(item_id, value), subject))
+            self._many(conn, self._sql.upsert_value, rows)
+            self._many(conn, self._sql.delete_index, stale)
+            self._many(conn, self._sql.insert_index, index)
+            event = AuditEvent(
+                actor=actor.id,
+                action="correct",
+                subject=subject,
+                purpose=None,
+                items=tuple(clean),
+                detail={"role": actor.role, "reason": reason[:200]},
+            )
+            self._audit.append(conn, [event])
+        return Corrected(subject, tuple(clean), versions)
+
+    def erase(self, subject: str, actor: Actor, reason: str) -> Erased:
+        """Destroy the subject's data key and values; keep a disposal record (Art. 35)."""
+        access = self._access()
+        now = self._clock.now()
+        with self._store.engine.begin() as conn:
+            record = self._live(conn, subject)
+            items = tuple(sorted(record.versions))
+            lacking = [i for i in items if i not in access.role_items(actor.role)]
+            if lacking or actor.role not in access.policy.roles:
+                raise AccessDenied(
+                    ("role_lacks_item",),
+                    f"role '{actor.role}' may not erase all "
+                    f"items of this subject ({', '.join(lacking) or 'role unknown'})",
+                )
+            sql = self._sql
+            conn.exec_driver_sql(sql.delete_values, (subject,))
+            conn.exec_driver_sql(sql.delete_indexes, (subject,))
+            conn.exec_driver_sql(sql.delete_data_key, (subject,))
+            conn.exec_driver_sql(sql.erase_subject, (sql.timestamp(now), subject))
+            conn.exec_driver_sql(
+                sql.insert_disposal,
+                (
+                    subject,
+                    json.dumps(list(items)),
+                    actor.id,
+                    reason[:2000],
+                    "crypto_shred",
+                    sql.timestamp(now),
+                ),
+            )
+            event = AuditEvent(
+                actor=actor.id,
+                action="erase",
+                subject=subject,
+                purpose=None,
+                items=items,
+                detail={"role": actor.role, "reason": reason[:200], "method": "crypto_shred"},
+            )
+            self._audit.append(conn, [event])
+        self._keys.forget(subject)
+        self._store.purge_freed()
+        return Erased(subject, items, None)
+
+    def _live(self, conn: Connection, subject: str) -> _Subject:
+        record = self._load(conn, [subject], values=False).get(subject)
+        if record is None:
+            raise SubjectNotFound(f"no subject '{subject}'")
+        if record.erased or record.key is None:
+            raise SubjectNotFound(f"subject '{subject}' was erased")
+        return record
+
+
+def _use_event(decision: Decision, note: str | None) -> AuditEvent:
+    if not decision.allowed:
+        action = "deny"
+    elif decision.flagged:
+        action = "legal_exception"
+    else:
+        action = "use"
+    detail: dict[str, Any] = {"role": decision.role, "reasons": list(decision.reasons)}
+    if decision.exception is not None:
+        detail["exception"] = decision.exception.value
+        detail["note"] = (note or "")[:200]
+    return AuditEvent(
+        actor=decision.actor,
+        action=action,
+        subject=decision.subject,
+        purpose=decision.purpose,
+        items=decision.items,
+        detail=detail,
+    )
+
+
+def _replace_detail(event: AuditEvent, detail: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        actor=event.actor,
+        action=event.action,
+        subject=event.subject,
+        purpose=event.purpose,
+        items=event.items,
+        detail=detail,
+    )

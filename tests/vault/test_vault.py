@@ -1,0 +1,257 @@
+"""The vault, in the policy's words: only declared items for declared purposes, encrypted,
+every use decided and recorded, erasure that leaves nothing to decrypt."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from mamori.access import Actor, LegalException
+from mamori.clock import FixedClock
+from mamori.core import Mamori
+from mamori.errors import AccessDenied, CollectRefused, NoPolicyInForce, SubjectNotFound
+from mamori.keys import DecryptionError
+from mamori.settings import Settings
+
+SUPPORT = Actor("staff-1", "support")
+MARKETING = Actor("staff-2", "marketing")
+OFFICER = Actor("officer-1", "officer")
+
+ALICE = {
+    "name": "山田　花子",
+    "email": " Hanako.Yamada@Example.JP ",
+    "phone": "090-1234-5678",
+    "birth_date": "昭和60年1月2日",
+    "device_info": "iPhone15,2 iOS 18.1",
+    "device_token": "A" * 64,
+}
+
+
+@pytest.fixture
+def core(
+    database_url: str, example_path: Path, clock: FixedClock, tmp_path: Path
+) -> Iterator[Mamori]:
+    env = {
+        "MAMORI_DATABASE_URL": database_url,
+        "MAMORI_POLICY": str(example_path),
+        "MAMORI_KEK": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    }
+    with Mamori.open(Settings.load(env=env), clock=clock) as core:
+        core.versions.publish(core.policy, effective=dt.date(2022, 3, 22))
+        yield core
+
+
+def _alice(core: Mamori) -> str:
+    return core.vault.collect(None, ALICE, "account_admin", OFFICER, "signup-form").subject
+
+
+def _count(core: Mamori, table: str) -> int:
+    with core.store.engine.connect() as conn:
+        return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+def test_collection_gives_an_opaque_id_and_stores_normalised_values(core: Mamori) -> None:
+    collected = core.vault.collect(None, ALICE, "account_admin", OFFICER, "signup-form")
+    assert collected.created and collected.subject.startswith("s_")
+    assert "hanako" not in collected.subject
+    use = core.vault.use(collected.subject, list(ALICE), "account_admin", OFFICER)
+    assert use.values == {
+        "name": "山田 花子",
+        "email": "hanako.yamada@example.jp",
+        "phone": "+819012345678",
+        "birth_date": "1985-01-02",
+        "device_info": "iPhone15,2 iOS 18.1",
+        "device_token": "a" * 64,
+    }
+
+
+def test_nothing_is_collected_before_a_policy_is_published(
+    database_url: str, example_path: Path, clock: FixedClock
+) -> None:
+    env = {
+        "MAMORI_DATABASE_URL": database_url,
+        "MAMORI_POLICY": str(example_path),
+        "MAMORI_KEK": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    }
+    with Mamori.open(Settings.load(env=env), clock=clock) as core, pytest.raises(NoPolicyInForce):
+        core.vault.collect(None, {"name": "x"}, "account_admin", OFFICER, "form")
+
+
+@pytest.mark.parametrize(
+    ("values", "purpose", "problems"),
+    [
+        ({"shoe_size": "27"}, "account_admin", {"shoe_size": "item_unknown"}),
+        ({"birth_date": "1985-01-02"}, "sales", {"birth_date": "not_needed_by_purpose"}),
+        ({"phone": "12345"}, "account_admin", {"phone": "bad_prefix"}),
+        ({"birth_date": "2025-02-30"}, "account_admin", {"birth_date": "impossible_date"}),
+        ({"device_info": "1234 5678 9018"}, "account_admin", {"device_info": "my_number_refused"}),
+        ({}, "account_admin", {"-": "no_values"}),
+    ],
+)
+def test_collection_refuses_what_the_policy_does_not_allow(
+    core: Mamori, values: dict[str, str], purpose: str, problems: dict[str, str]
+) -> None:
+    before = (_count(core, "subjects"), _count(core, "audit_log"))
+    with pytest.raises(CollectRefused) as caught:
+        core.vault.collect(None, values, purpose, OFFICER, "form")
+    assert caught.value.problems == problems
+    assert (_count(core, "subjects"), _count(core, "audit_log")) == before
+    for value in values.values():
+        assert value not in str(caught.value)
+
+
+def test_an_unknown_purpose_is_refused(core: Mamori) -> None:
+    with pytest.raises(CollectRefused, match="unknown purpose 'ads'"):
+        core.vault.collect(None, {"name": "x"}, "ads", OFFICER, "form")
+
+
+def test_a_role_cannot_collect_for_a_purpose_it_does_not_serve(core: Mamori) -> None:
+    with pytest.raises(AccessDenied):
+        core.vault.collect(None, {"name": "佐藤"}, "account_admin", MARKETING, "form")
+    [entry] = core.audit.tail(1)
+    assert entry.action == "deny" and "role_lacks_purpose" in entry.detail["reasons"]
+
+
+def test_find_by_email_and_phone_in_any_common_form(core: Mamori) -> None:
+    sid = _alice(core)
+    assert core.vault.find("email", "HANAKO.YAMADA@example.jp") == [sid]
+    assert core.vault.find("phone", "+81 90 1234 5678") == [sid]
+    assert core.vault.find("phone", "０９０１２３４５６７８") == [sid]
+    assert core.vault.find("device_token", "a" * 64) == [sid]
+    assert core.vault.find("email", "someone@example.jp") == []
+    with pytest.raises(CollectRefused, match="cannot be searched"):
+        core.vault.find("birth_date", "1985-01-02")
+
+
+def test_support_staff_read_contact_details_to_answer_an_inquiry(core: Mamori) -> None:
+    sid = _alice(core)
+    use = core.vault.use(sid, ["name", "email"], "inquiries", SUPPORT)
+    assert use.allowed and use.values["email"] == "hanako.yamada@example.jp"
+    [entry] = core.audit.tail(1)
+    assert (entry.action, entry.subject, entry.purpose) == ("use", sid, "inquiries")
+    assert list(entry.items) == ["name", "email"]
+
+
+def test_support_staff_cannot_read_birth_date_for_sales_and_the_deny_is_recorded(
+    core: Mamori,
+) -> None:
+    sid = _alice(core)
+    use = core.vault.use(sid, ["birth_date"], "sales", SUPPORT)
+    assert not use.allowed
+    with pytest.raises(AccessDenied):
+        _ = use.values
+    [entry] = core.audit.tail(1)
+    assert entry.action == "deny" and entry.subject == sid
+    assert "role_lacks_item" in entry.detail["reasons"]
+    assert "1985" not in str(entry.to_dict())
+
+
+def test_use_beyond_purposes_under_a_legal_exception_is_flagged(core: Mamori) -> None:
+    sid = _alice(core)
+    use = core.vault.use(
+        sid, ["phone"], "police_inquiry", OFFICER, exception=LegalException.law, note="照会 2026-1"
+    )
+    assert use.allowed and use.decision.flagged
+    [entry] = core.audit.tail(1)
+    assert entry.action == "legal_exception" and entry.detail["exception"] == "law"
+
+
+def test_use_many_streams_one_decision_and_one_entry_per_subject(core: Mamori) -> None:
+    ids = [
+        r.subject
+        for r in core.vault.collect_many(
+            [(None, {"name": f"利用者{i}", "email": f"u{i}@example.jp"}) for i in range(1200)],
+            "account_admin",
+            OFFICER,
+            "import",
+        )
+    ]
+    before = _count(core, "audit_log")
+    uses = list(core.vault.use_many([*ids, "s_missing"], ["email"], "inquiries", SUPPORT))
+    assert len(uses) == 1201
+    assert uses[5].values == {"email": "u5@example.jp"}
+    assert uses[-1].decision.reasons == ("subject_unknown",)
+    assert _count(core, "audit_log") == before + 1201
+
+
+def test_a_refused_row_in_a_batch_stores_nothing_of_that_row(core: Mamori) -> None:
+    results = list(
+        core.vault.collect_many(
+            [
+                (None, {"name": "甲"}),
+                (None, {"name": "乙", "phone": "bad"}),
+                (None, {"name": "丙"}),
+            ],
+            "account_admin",
+            OFFICER,
+            "import",
+        )
+    )
+    assert [type(r).__name__ for r in results] == ["Collected", "Refused", "Collected"]
+    assert results[1].problems == {"phone": "bad_character"}  # type: ignore[union-attr]
+    assert _count(core, "subjects") == 2
+
+
+def test_correction_replaces_the_value_and_its_index(core: Mamori) -> None:
+    sid = _alice(core)
+    corrected = core.vault.correct(sid, {"email": "hanako@example.jp"}, OFFICER, "req-42")
+    assert corrected.versions == {"email": 2}
+    assert core.vault.find("email", "hanako@example.jp") == [sid]
+    assert core.vault.find("email", "hanako.yamada@example.jp") == []
+    assert core.vault.use(sid, ["email"], "inquiries", SUPPORT).values == {
+        "email": "hanako@example.jp"
+    }
+    assert [e.action for e in core.audit.tail(2)] == ["correct", "use"]
+
+
+def test_erasure_destroys_the_key_and_keeps_a_disposal_record(core: Mamori) -> None:
+    sid = _alice(core)
+    erased = core.vault.erase(sid, OFFICER, "req-7 erasure")
+    assert set(erased.items) == set(ALICE)
+    assert _count(core, "data_keys") == 0 and _count(core, "subject_values") == 0
+    with core.store.engine.connect() as conn:
+        row = conn.execute(sa.text("SELECT subject_id, actor, method FROM disposals")).one()
+    assert tuple(row) == (sid, "officer-1", "crypto_shred")
+    use = core.vault.use(sid, ["name"], "account_admin", OFFICER)
+    assert use.decision.reasons == ("subject_erased",)
+    assert core.vault.find("email", ALICE["email"]) == []
+    with pytest.raises(SubjectNotFound):
+        core.vault.erase(sid, OFFICER, "again")
+    with pytest.raises(CollectRefused):
+        core.vault.collect(sid, {"name": "x"}, "account_admin", OFFICER, "form")
+
+
+def test_support_cannot_erase_items_it_may_not_touch(core: Mamori) -> None:
+    sid = _alice(core)
+    with pytest.raises(AccessDenied):
+        core.vault.erase(sid, SUPPORT, "no")
+    assert _count(core, "data_keys") == 1
+
+
+@pytest.mark.parametrize("target", ["other_subject", "other_item"])
+def test_a_ciphertext_moved_elsewhere_does_not_open(core: Mamori, target: str) -> None:
+    alice = _alice(core)
+    bob = core.vault.collect(
+        None, {"name": "佐藤 一郎", "email": "b@example.jp"}, "account_admin", OFFICER, "form"
+    ).subject
+    to_subject, to_item = (bob, "name") if target == "other_subject" else (alice, "email")
+    with core.store.engine.begin() as conn:
+        moved = conn.execute(
+            sa.text(
+                "SELECT ciphertext FROM subject_values WHERE subject_id = :s AND item = 'name'"
+            ),
+            {"s": alice},
+        ).scalar_one()
+        conn.execute(
+            sa.text(
+                "UPDATE subject_values SET ciphertext = :c WHERE subject_id = :s AND item = :i"
+            ),
+            {"c": moved, "s": to_subject, "i": to_item},
+        )
+    core.keys.forget(to_subject)
+    with pytest.raises(DecryptionError):
+        core.vault.use(to_subject, [to_item], "account_admin", OFFICER)
