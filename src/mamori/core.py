@@ -12,14 +12,15 @@ import time
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from mamori.access import AccessPolicy
-from mamori.audit import AuditLog
+from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock, SystemClock
 from mamori.errors import NoPolicyInForce
-from mamori.keys import Keyring
+from mamori.keys import Keyring, RotationReport
 from mamori.policy.loader import LoadedPolicy, load_policy
-from mamori.policy.versions import PolicyVersions
+from mamori.policy.versions import PolicyVersions, PublishResult
 from mamori.settings import Settings
 from mamori.store import Store
 from mamori.vault import Vault
@@ -123,3 +124,24 @@ class Mamori:
         key = (self.versions.generation, today, version.number)
         self._access = (key, time.monotonic(), compiled)
         return compiled
+
+    def publish(
+        self, loaded: LoadedPolicy, *, effective: dt.date | None = None, actor: str = "system"
+    ) -> PublishResult:
+        """Publish a policy version; the audit entry is written in the same transaction."""
+        return self.versions.publish(loaded, effective=effective, audit=self.audit, actor=actor)
+
+    def rotate_keys(
+        self, *, actor: str = "system", batch_size: int = 1000, progress: Any = None
+    ) -> RotationReport:
+        """Rotate the key-encryption key (see :meth:`Keyring.rotate`) and record it."""
+        report = self.keys.rotate(batch_size=batch_size, progress=progress)
+        detail = {
+            "old": list(report.old_ids)[:20],
+            "new": report.new_id,
+            "rewrapped": report.rewrapped,
+            "retired": list(report.retired)[:20],
+            "remaining": report.remaining,
+        }
+        self.audit.record(AuditEvent(actor=actor, action="key_rotate", detail=detail))
+        return report

@@ -97,10 +97,13 @@ def hashes(store: Store, first: int, last: int) -> list[bytes]:
     return [bytes(r[0]) for r in rows]
 
 
-@pytest.mark.parametrize("block", [4, 8, 64])
-def test_roots_from_blocks_match_the_rfc(log: tuple[Store, AuditLog], block: int) -> None:
-    """Roots are assembled from per-block subtrees; every prefix matches the RFC."""
+@pytest.mark.parametrize(("block", "batch"), [(4, 4), (8, 2), (16, 4), (64, 1024)])
+def test_roots_from_blocks_match_the_rfc(
+    log: tuple[Store, AuditLog], block: int, batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Roots are assembled from subtrees per batch and per block; every prefix matches."""
     store, _ = log
+    monkeypatch.setattr(_chain, "BATCH", batch)
     ends = list(range(1, 46))
     scan = _scan.run(store, lo=1, hi=45, origin=1, merkle=True, ends=ends, block=block)
     assert scan.problem is None and scan.checked == 45

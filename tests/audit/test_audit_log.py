@@ -202,3 +202,15 @@ def test_a_worker_that_cannot_start_is_replaced_in_process(
         assert report.ok and report.entries_checked == 40
     finally:
         store.close()
+
+
+def test_an_export_verifies_with_json_and_hashlib_alone(log: tuple[Store, AuditLog]) -> None:
+    store, audit = log
+    fill(audit, store, 1, 12)
+    audit.record(AuditEvent("staff:1", "use", detail={"note": '日本語 "quoted"\n'}))
+    prev = bytes(32)
+    for line in audit.export():
+        fields = {k: v for k, v in line.items() if k != "hash"}
+        text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert hashlib.sha256(prev + text.encode()).hexdigest() == line["hash"]
+        prev = bytes.fromhex(line["hash"])

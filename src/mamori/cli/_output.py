@@ -46,14 +46,24 @@ def report_error(exc: MamoriError) -> None:
         err.print(f"[{exc.code}] {exc.message}", markup=False)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one."""
+def write_atomically(path: Path, text: str, *, mode: int | None = None) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one.
+
+    The file gets ``mode``, or the usual mode for a new file (0666 less the umask).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

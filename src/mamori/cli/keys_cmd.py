@@ -6,6 +6,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
 from mamori.cli._output import err, out, print_json
 from mamori.keys import KeyStatus, RotationReport
@@ -66,7 +67,7 @@ def rotate(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = core.keys.rotate(batch_size=batch, progress=progress)
+        report = core.rotate_keys(actor=cli_actor_id(), batch_size=batch, progress=progress)
     if as_json:
         print_json(report.to_dict())
     else:

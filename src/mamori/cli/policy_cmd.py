@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import State, state
 from mamori.cli._output import note, out, print_json, warn, write_atomically
 from mamori.errors import ConfigError, PolicyError
@@ -148,7 +149,7 @@ def publish(
     st = state(ctx)
     loaded = _load(st, file)
     with st.open() as core:
-        result = core.versions.publish(loaded, effective=when)
+        result = core.publish(loaded, effective=when, actor=cli_actor_id())
     if as_json:
         print_json(result.to_dict())
         return

@@ -34,7 +34,7 @@ def serve(
         warn(warning)
     latest = core.versions.latest()
     if latest is None:
-        result = core.versions.publish(loaded, effective=core.today())
+        result = core.publish(loaded, effective=core.today(), actor="serve")
         note(f"published {loaded.file} as {result.version.label} (first version)")
     elif latest.content_hash != content_hash(loaded.policy):
         warn(

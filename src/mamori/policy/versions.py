@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
 from mamori.errors import Conflict, VersionNotFound
 from mamori.policy.diff import PolicyDiff, diff
@@ -111,8 +112,18 @@ class PolicyVersions:
     def today(self) -> dt.date:
         return self._clock.now().astimezone(self._zone).date()
 
-    def publish(self, loaded: LoadedPolicy, *, effective: dt.date | None = None) -> PublishResult:
-        """Store ``loaded`` as a new version unless it is the latest content already."""
+    def publish(
+        self,
+        loaded: LoadedPolicy,
+        *,
+        effective: dt.date | None = None,
+        audit: AuditLog | None = None,
+        actor: str = "system",
+    ) -> PublishResult:
+        """Store ``loaded`` as a new version unless it is the latest content already.
+
+        With ``audit``, a ``policy_publish`` entry is appended in the same transaction.
+        """
         digest = content_hash(loaded.policy)
         today = self.today()
         effective = effective or today
@@ -151,6 +162,15 @@ class PolicyVersions:
                 session.flush()
             except IntegrityError:
                 raise Conflict("another version was published at the same time; retry") from None
+            if audit is not None:
+                detail = {
+                    "version": number,
+                    "hash": digest,
+                    "effective_on": effective.isoformat(),
+                    "severity": changes.severity.value if changes and changes.severity else None,
+                }
+                event = AuditEvent(actor=actor, action="policy_publish", detail=detail)
+                audit.append(session.connection(), [event])
             self.generation += 1
             return PublishResult(_version(new), True, changes, tuple(warnings))
 

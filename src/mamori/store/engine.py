@@ -110,7 +110,7 @@ class Store:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextmanager
-    def transaction(self) -> Iterator[Any]:
+    def transaction(self, *, write: bool = True) -> Iterator[Any]:
         """A DBAPI cursor inside one write transaction, for the hot paths (vault, audit).
 
         SQLAlchemy's per-statement overhead is tens of microseconds; the vault's budget for a
@@ -121,7 +121,7 @@ class Store:
         dbapi, release = self._dbapi()
         cursor = dbapi.cursor()
         try:
-            if self.dialect == "sqlite":
+            if write and self.dialect == "sqlite":
                 cursor.execute("BEGIN IMMEDIATE")
             yield cursor
             dbapi.commit()

@@ -15,8 +15,6 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
-
 from mamori.access import AccessPolicy, Actor, Decision, LegalException, SubjectState
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
@@ -187,8 +185,8 @@ class Vault:
         ts = sql.timestamp(now)
         blind = self._keys.blind_index()
         results: list[Collected | Refused] = []
-        with self._store.engine.begin() as conn:
-            known = self._load(conn, [s for _, s, _ in batch if s is not None], values=False)
+        with self._store.transaction() as cur:
+            known = self._load(cur, [s for _, s, _ in batch if s is not None], values=False)
             new_subjects: list[tuple[Any, ...]] = []
             new_keys: list[tuple[Any, ...]] = []
             value_rows: list[tuple[Any, ...]] = []
@@ -236,35 +234,37 @@ class Vault:
                     )
                 )
                 results.append(Collected(subject_id, created, items, versions, index))
-            self._many(conn, sql.insert_subject, new_subjects)
-            self._many(conn, sql.insert_data_key, new_keys)
-            self._many(conn, sql.upsert_value, value_rows)
-            self._many(conn, sql.delete_index, stale_index)
+            self._many(cur, sql.insert_subject, new_subjects)
+            self._many(cur, sql.insert_data_key, new_keys)
+            self._many(cur, sql.upsert_value, value_rows)
+            self._many(cur, sql.delete_index, stale_index)
             rows = [(item, digest, sid) for (sid, item), digest in index_rows.items()]
-            self._many(conn, sql.insert_index, rows)
+            self._many(cur, sql.insert_index, rows)
             if events:
-                self._audit.append(conn, events)
+                self._audit.append_cursor(cur, sql.dialect, events)
         return results
 
     @staticmethod
-    def _many(conn: Connection, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    def _many(cur: Any, statement: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
-            conn.exec_driver_sql(statement, list(rows))
+            cur.executemany(statement, rows)
 
-    def _load(self, conn: Connection, ids: Sequence[str], *, values: bool) -> dict[str, _Subject]:
+    def _load(self, cur: Any, ids: Sequence[str], *, values: bool) -> dict[str, _Subject]:
         """Subjects (with their data key opened) and, when asked, their ciphertexts."""
         out: dict[str, _Subject] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), _READ_CHUNK):
             chunk = unique[start : start + _READ_CHUNK]
             sql = self._sql.read_subjects(len(chunk))
-            for sid, erased_at, key_id, kek_id, wrapped in conn.exec_driver_sql(sql, tuple(chunk)):
+            cur.execute(sql, chunk)
+            for sid, erased_at, key_id, kek_id, wrapped in cur.fetchall():
                 key = None
                 if wrapped is not None and erased_at is None:
                     key = self._keys.open_data_key(sid, bytes(key_id), kek_id, bytes(wrapped))
                 out[sid] = _Subject(sid, erased_at is not None, key)
             sql = self._sql.read_values(len(chunk))
-            for sid, item, version, ciphertext in conn.exec_driver_sql(sql, tuple(chunk)):
+            cur.execute(sql, chunk)
+            for sid, item, version, ciphertext in cur.fetchall():
                 record = out.get(sid)
                 if record is not None:
                     record.versions[item] = version
@@ -289,8 +289,9 @@ class Vault:
         except InvalidValue as exc:
             raise CollectRefused({item: exc.reason}) from None
         digest = self._keys.blind_index().digest(item, normal)
-        with self._store.engine.connect() as conn:
-            rows = conn.exec_driver_sql(self._sql.find_index, (item, digest)).all()
+        with self._store.transaction(write=False) as cur:
+            cur.execute(self._sql.find_index, (item, digest))
+            rows = cur.fetchall()
         return [r[0] for r in rows]
 
     # -- use -------------------------------------------------------------------------
@@ -347,8 +348,8 @@ class Vault:
     ) -> list[Use]:
         results: list[Use] = []
         events: list[AuditEvent] = []
-        with self._store.engine.begin() as conn:
-            known = self._load(conn, batch, values=True)
+        with self._store.transaction() as cur:
+            known = self._load(cur, batch, values=True)
             for sid in batch:
                 record = known.get(sid)
                 state = SubjectState(sid, record is not None, record is not None and record.erased)
@@ -365,14 +366,14 @@ class Vault:
                             values[item] = record.key.decrypt(stored[1], aad).decode("utf-8")
                 events.append(_use_event(decision, note))
                 results.append(Use(decision, values))
-            self._audit.append(conn, events)
+            self._audit.append_cursor(cur, self._sql.dialect, events)
         return results
 
     def _record_deny(self, decision: Decision, attempted: str) -> None:
-        with self._store.engine.begin() as conn:
+        with self._store.transaction() as cur:
             event = _use_event(decision, None)
             detail = {**event.detail, "attempted": attempted}
-            self._audit.append(conn, [_replace_detail(event, detail)])
+            self._audit.append_cursor(cur, self._sql.dialect, [_replace_detail(event, detail)])
 
     # -- correction and erasure -------------------------------------------------------
 
@@ -400,8 +401,8 @@ class Vault:
             raise CollectRefused(problems or {"-": "no_values"})
         now = self._clock.now()
         blind = self._keys.blind_index()
-        with self._store.engine.begin() as conn:
-            record = self._live(conn, subject)
+        with self._store.transaction() as cur:
+            record = self._live(cur, subject)
             assert record.key is not None
             versions: dict[str, int] = {}
             rows, stale, index = [], [], []
@@ -417,9 +418,9 @@ class Vault:
                 if policy.items[item_id].normaliser in SEARCHABLE:
                     stale.append((subject, item_id))
                     index.append((item_id, blind.digest(item_id, value), subject))
-            self._many(conn, self._sql.upsert_value, rows)
-            self._many(conn, self._sql.delete_index, stale)
-            self._many(conn, self._sql.insert_index, index)
+            self._many(cur, self._sql.upsert_value, rows)
+            self._many(cur, self._sql.delete_index, stale)
+            self._many(cur, self._sql.insert_index, index)
             event = AuditEvent(
                 actor=actor.id,
                 action="correct",
@@ -428,15 +429,15 @@ class Vault:
                 items=tuple(clean),
                 detail={"role": actor.role, "reason": reason[:200]},
             )
-            self._audit.append(conn, [event])
+            self._audit.append_cursor(cur, self._sql.dialect, [event])
         return Corrected(subject, tuple(clean), versions)
 
     def erase(self, subject: str, actor: Actor, reason: str) -> Erased:
         """Destroy the subject's data key and values; keep a disposal record (Art. 35)."""
         access = self._access()
         now = self._clock.now()
-        with self._store.engine.begin() as conn:
-            record = self._live(conn, subject)
+        with self._store.transaction() as cur:
+            record = self._live(cur, subject)
             items = tuple(sorted(record.versions))
             lacking = [i for i in items if i not in access.role_items(actor.role)]
             if lacking or actor.role not in access.policy.roles:
@@ -446,11 +447,11 @@ class Vault:
                     f"items of this subject ({', '.join(lacking) or 'role unknown'})",
                 )
             sql = self._sql
-            conn.exec_driver_sql(sql.delete_values, (subject,))
-            conn.exec_driver_sql(sql.delete_indexes, (subject,))
-            conn.exec_driver_sql(sql.delete_data_key, (subject,))
-            conn.exec_driver_sql(sql.erase_subject, (sql.timestamp(now), subject))
-            conn.exec_driver_sql(
+            cur.execute(sql.delete_values, (subject,))
+            cur.execute(sql.delete_indexes, (subject,))
+            cur.execute(sql.delete_data_key, (subject,))
+            cur.execute(sql.erase_subject, (sql.timestamp(now), subject))
+            cur.execute(
                 sql.insert_disposal,
                 (
                     subject,
@@ -469,13 +470,13 @@ class Vault:
                 items=items,
                 detail={"role": actor.role, "reason": reason[:200], "method": "crypto_shred"},
             )
-            self._audit.append(conn, [event])
+            self._audit.append_cursor(cur, sql.dialect, [event])
         self._keys.forget(subject)
         self._store.purge_freed()
         return Erased(subject, items, None)
 
-    def _live(self, conn: Connection, subject: str) -> _Subject:
-        record = self._load(conn, [subject], values=False).get(subject)
+    def _live(self, cur: Any, subject: str) -> _Subject:
+        record = self._load(cur, [subject], values=False).get(subject)
         if record is None:
             raise SubjectNotFound(f"no subject '{subject}'")
         if record.erased or record.key is None:
