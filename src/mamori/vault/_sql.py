@@ -70,8 +70,12 @@ class Statements:
     def mark(self) -> str:
         return "?" if self.dialect == "sqlite" else "%s"
 
-    def read_subjects(self, count: int) -> str:
-        return _SUBJECT_READ.format(marks=", ".join([self.mark] * count))
+    def read_subjects(self, count: int, *, lock: bool = False) -> str:
+        """Subjects and their wrapped keys; ``lock`` holds the subject rows on PostgreSQL
+        until commit, so an erasure and a collection for one subject cannot interleave
+        (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+        sql = _SUBJECT_READ.format(marks=", ".join([self.mark] * count))
+        return sql + " FOR UPDATE OF s" if lock and self.dialect != "sqlite" else sql
 
     def read_values(self, count: int) -> str:
         return _VALUES_READ.format(marks=", ".join([self.mark] * count))

@@ -249,13 +249,15 @@ class Vault:
         if rows:
             cur.executemany(statement, rows)
 
-    def _load(self, cur: Any, ids: Sequence[str], *, values: bool) -> dict[str, _Subject]:
+    def _load(
+        self, cur: Any, ids: Sequence[str], *, values: bool, lock: bool = True
+    ) -> dict[str, _Subject]:
         """Subjects (with their data key opened) and, when asked, their ciphertexts."""
         out: dict[str, _Subject] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), _READ_CHUNK):
             chunk = unique[start : start + _READ_CHUNK]
-            sql = self._sql.read_subjects(len(chunk))
+            sql = self._sql.read_subjects(len(chunk), lock=lock)
             cur.execute(sql, chunk)
             for sid, erased_at, key_id, kek_id, wrapped in cur.fetchall():
                 key = None
@@ -349,7 +351,7 @@ class Vault:
         results: list[Use] = []
         events: list[AuditEvent] = []
         with self._store.transaction() as cur:
-            known = self._load(cur, batch, values=True)
+            known = self._load(cur, batch, values=True, lock=False)
             for sid in batch:
                 record = known.get(sid)
                 state = SubjectState(sid, record is not None, record is not None and record.erased)
