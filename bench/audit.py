@@ -3,7 +3,8 @@
 Baselines, in the same run, on the same schema (fresh SQLite files made by the migrations):
 
 - append: plain SQLAlchemy Core ``executemany`` of the same rows (seq, hash, canonical) in
-  batches of the same size, each batch its own transaction: no hashing, no head row;
+  batches of the same size, each batch its own transaction: no hashing, no head row; and
+  the same rows as tuples straight to the driver (what SQLite itself costs);
 - verify: a plain SELECT of those columns over the whole table through SQLAlchemy Core, and
   the same through the raw DBAPI cursor (``fetchmany``): reading without checking anything.
 
@@ -65,8 +66,11 @@ def fresh_store(directory: Path, name: str) -> Store:
     return store
 
 
-def append_baseline(store: Store, entries: int, batch: int) -> float:
+def append_baseline(store: Store, entries: int, batch: int, *, dbapi: bool = False) -> float:
+    """Insert the rows mamori would write, without hashing while timed and without the
+    head row: through SQLAlchemy Core (dicts), or as tuples straight to the driver."""
     table = AuditEntryRow.__table__
+    insert = "INSERT INTO audit_log (seq, hash, canonical) VALUES (?, ?, ?)"
     at = format_at(CLOCK.now())
     prev, spent = bytes(32), 0.0
     for first, chunk in batches(entries, batch):
@@ -74,12 +78,18 @@ def append_baseline(store: Store, entries: int, batch: int) -> float:
         for seq, event in enumerate(chunk, first):
             canonical = event.canonical(seq, at)
             prev = hashlib.sha256(prev + canonical).digest()
-            rows.append({"seq": seq, "hash": prev, "canonical": canonical})
+            rows.append((seq, prev, canonical))
         start = time.perf_counter()
         with store.engine.begin() as conn:
-            conn.execute(sa.insert(table), rows)
+            if dbapi:
+                conn.exec_driver_sql(insert, rows)
+            else:
+                conn.execute(sa.insert(table), [dict(zip(_COLUMNS, r, strict=True)) for r in rows])
         spent += time.perf_counter() - start
     return spent
+
+
+_COLUMNS = ("seq", "hash", "canonical")
 
 
 def append_mamori(store: Store, entries: int, batch: int) -> tuple[float, float]:
@@ -141,8 +151,11 @@ def main() -> None:
     n = args.entries
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         directory = Path(tmp)
+        raw_store = fresh_store(directory, "dbapi")
         base_store, store = fresh_store(directory, "baseline"), fresh_store(directory, "mamori")
         try:
+            raw_append = append_baseline(raw_store, n, args.batch, dbapi=True)
+            raw_store.close()
             base_append = append_baseline(base_store, n, args.batch)
             ours_append, making = append_mamori(store, n, args.batch)
             with base_store.engine.connect() as a, store.engine.connect() as b:
@@ -167,6 +180,7 @@ def main() -> None:
     print(header + f" {'ratio':>6}")
     cases = [
         ("append (Core executemany, no hash)", base_append, ours_append),
+        ("append (DBAPI executemany, no hash)", raw_append, ours_append),
         ("verify chain, auto processes (Core SELECT)", core_scan, auto),
         ("verify chain, 1 process (Core SELECT)", core_scan, single),
         ("verify chain, auto processes (DBAPI fetch)", raw_scan, auto),

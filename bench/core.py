@@ -26,10 +26,10 @@ import sqlalchemy as sa
 from mamori.access import Actor
 from mamori.clock import FixedClock
 from mamori.core import Mamori
+from mamori.keys import LocalKeyring
 from mamori.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "meta-all-stars" / "policy.yaml"
-KEK = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 OFFICER = Actor("bench", "officer")
 ITEMS = ["name", "email", "phone", "birth_date", "device_info", "device_token"]
 
@@ -45,8 +45,15 @@ def person(i: int) -> dict[str, str]:
     }
 
 
-def open_core(url: str) -> Mamori:
-    env = {"MAMORI_DATABASE_URL": url, "MAMORI_POLICY": str(EXAMPLE), "MAMORI_KEK": KEK}
+def open_core(url: str, key_file: Path) -> Mamori:
+    """A core on ``url`` with a fresh keyring file (rotation needs one, not MAMORI_KEK)."""
+    if not key_file.exists():
+        LocalKeyring.create(key_file)
+    env = {
+        "MAMORI_DATABASE_URL": url,
+        "MAMORI_POLICY": str(EXAMPLE),
+        "MAMORI_KEY_FILE": str(key_file),
+    }
     clock = FixedClock(dt.datetime(2026, 11, 25, 1, tzinfo=dt.UTC))
     core = Mamori.open(Settings.load(env=env), clock=clock)
     if core.versions.latest() is None:
@@ -147,7 +154,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{tmp}/bench.db"
-        with open_core(url) as core:
+        with open_core(url, Path(tmp) / "bench.key") as core:
             plain, ours, ids = bench_import(core, args.subjects)
             print(
                 f"import   plain insert {plain:12,.0f} items/s   mamori {ours:12,.0f} items/s"

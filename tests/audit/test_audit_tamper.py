@@ -311,3 +311,17 @@ def test_the_head_of_an_empty_log_changed(database_url: str, clock: FixedClock) 
         bad(audit.verify(), None, "the head of the empty log is not 32 zero bytes")
     finally:
         store.close()
+
+
+def test_the_function_behind_the_query_columns_replaced(log: tuple[Store, AuditLog]) -> None:
+    store, audit = log
+    if store.dialect != "postgresql":
+        pytest.skip("only PostgreSQL derives the query columns through a function")
+    superuser(
+        store,
+        "CREATE OR REPLACE FUNCTION mamori_audit_field(entry bytea, field text) RETURNS text"
+        " LANGUAGE plpgsql IMMUTABLE STRICT AS $$BEGIN RETURN 's_9999'; END$$",
+    )
+    bad(audit.verify(), None, "no longer derived from the hashed entry")
+    superuser(store, "UPDATE audit_log SET canonical = canonical WHERE seq = 7")
+    bad(audit.verify(), 7, "entry 7 disagrees with its hashed bytes")

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 __all__ = ["DERIVED", "check"]
 
 DERIVED = (("at", 40), ("actor", 200), ("action", 40), ("subject", 40), ("purpose", 64))
-_PG_FUNCTION = "SELECT convert_from(entry, 'UTF8')::jsonb ->> field"
+_PG_FUNCTION = "BEGIN RETURN convert_from(entry, 'UTF8')::jsonb ->> field; END"
 
 
 def _sqlite_expression(name: str) -> str:
