@@ -123,40 +123,29 @@ class AuditLog:
 
     def append(self, conn: Connection, events: Sequence[AuditEvent]) -> list[AuditEntry]:
         """Append ``events`` in the caller's transaction: they commit or roll back with it."""
-        if not events:
-            return []
-        for event in events:
-            if not isinstance(event, AuditEvent):
-                raise TypeError("append takes AuditEvent objects")
-        seq, prev = self._lock_head(conn)
-        at = format_at(self._clock.now())
-        stamp = at.encode("ascii")
-        sha256 = hashlib.sha256
-        rows: list[tuple[int, bytes, bytes]] = []
-        add = rows.append
-        for event in events:
-            seq += 1
-            canonical = b"%s%s%s%d%s" % (event._head, stamp, event._middle, seq, event._tail)
-            prev = sha256(prev + canonical).digest()
-            add((seq, prev, canonical))
-        conn.exec_driver_sql(_sql(conn, _INSERT), rows)
-        conn.exec_driver_sql(_sql(conn, _SET_HEAD), (seq, prev))
-        return [
-            AuditEntry(s, at, e.actor, e.action, e.subject, e.purpose, e.items, e.detail, h)
-            for (s, h, _), e in zip(rows, events, strict=True)
-        ]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            return self.append_cursor(cursor, conn.dialect.name, events, take_lock=True)
+        finally:
+            cursor.close()
 
     def append_cursor(
-        self, cursor: Any, dialect: str, events: Sequence[AuditEvent]
+        self, cursor: Any, dialect: str, events: Sequence[AuditEvent], *, take_lock: bool = False
     ) -> list[AuditEntry]:
         """:meth:`append` on a DBAPI cursor inside the caller's transaction (the vault's
-        hot path, see ``Store.transaction``); SQLite's write lock is already held there."""
+        hot path, see ``Store.transaction``, which already holds SQLite's write lock).
+
+        ``take_lock``: on SQLite, take the write lock first with a no-op UPDATE; reading
+        the head before holding it could read a head another writer is about to move.
+        """
         if not events:
             return []
         for event in events:
             if not isinstance(event, AuditEvent):
                 raise TypeError("append takes AuditEvent objects")
         qmark = dialect == "sqlite"
+        if qmark and take_lock:
+            cursor.execute("UPDATE audit_head SET seq = seq WHERE id = 1")
         lock = "" if qmark else " FOR UPDATE"
         cursor.execute(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
         row = cursor.fetchone()
@@ -189,20 +178,6 @@ class AuditLog:
         """Append one event in a transaction of its own."""
         with self._store.engine.begin() as conn:
             return self.append(conn, [event])[0]
-
-    @staticmethod
-    def _lock_head(conn: Connection) -> tuple[int, bytes]:
-        if conn.dialect.name == "sqlite":
-            # The first write of a transaction takes SQLite's lock; reading first could
-            # read a head that another writer is about to move.
-            conn.exec_driver_sql("UPDATE audit_head SET seq = seq WHERE id = 1")
-            lock = ""
-        else:
-            lock = " FOR UPDATE"
-        row = conn.exec_driver_sql(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}").first()
-        if row is None:
-            raise StoreError("the audit_head row is missing: the audit log cannot be appended to")
-        return int(row[0]), bytes(row[1])
 
     # reading ----------------------------------------------------------------------------
 
