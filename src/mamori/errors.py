@@ -20,9 +20,16 @@ The hierarchy::
     ├── Conflict                     conflict
     │   └── NoPolicyInForce          no_policy_in_force
     ├── CollectRefused               collect_refused
-    └── AccessDenied                 access_denied
+    ├── AccessDenied                 access_denied
+    ├── DecryptionError              decrypt_failed            (mamori.keys)
+    │   └── UnwrapError              key_unwrap_failed         (mamori.keys)
+    ├── KeyProviderError             key_provider_failed       (mamori.keys)
+    ├── InvalidAuditEvent            audit_event_invalid       (mamori.audit)
+    ├── InvalidCheckpoint            audit_checkpoint_invalid  (mamori.audit)
+    └── AuditChainBroken             audit_chain_broken        (mamori.audit)
 
-mamori.keys adds ``DecryptionError`` (decrypt_failed) under MamoriError.
+``AuditEntryNotFound`` (mamori.audit) is a ``NotFound``; ``AuditRangeError`` a ``Conflict``.
+The keys and audit errors live beside their packages, which own them.
 
 ``exit_code`` says how the CLI ends on the error: 2 for bad input (a file, a flag, a
 setting), 1 for a failed operation.
