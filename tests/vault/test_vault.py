@@ -255,3 +255,13 @@ def test_a_ciphertext_moved_elsewhere_does_not_open(core: Mamori, target: str) -
     core.keys.forget(to_subject)
     with pytest.raises(DecryptionError):
         core.vault.use(to_subject, [to_item], "account_admin", OFFICER)
+
+
+def test_a_correction_cannot_smuggle_in_a_my_number(core: Mamori) -> None:
+    sid = _alice(core)
+    with pytest.raises(CollectRefused) as caught:
+        core.vault.correct(sid, {"device_info": "1234-5678-9018"}, OFFICER, "req-9")
+    assert caught.value.problems == {"device_info": "my_number_refused"}
+    with pytest.raises(CollectRefused) as caught:
+        core.vault.correct(sid, {"birth_date": "1985-01-03"}, SUPPORT, "req-9")
+    assert caught.value.problems == {"birth_date": "role_lacks_item"}

@@ -140,22 +140,23 @@ class Vault:
         self,
         policy: Policy,
         access: AccessPolicy,
-        purpose: str,
+        purpose: str | None,
         actor: Actor,
         raw: Mapping[str, object],
     ) -> tuple[dict[str, str], dict[str, str]]:
+        """Problems per item, and the normalised values, for a collection (``purpose``
+        given: each item must be needed by it) or a correction (``purpose`` None)."""
         problems: dict[str, str] = {}
         clean: dict[str, str] = {}
-        needed = access.purpose_items(purpose)
+        needed = access.purpose_items(purpose) if purpose is not None else None
         role_items = access.role_items(actor.role)
-        my_number_ok = policy.purposes[purpose].my_number_use is not None
         if not raw:
             problems["-"] = "no_values"
         for item_id, value in raw.items():
             item = policy.items.get(item_id)
             if item is None:
                 problems[item_id] = "item_unknown"
-            elif item_id not in needed:
+            elif needed is not None and item_id not in needed:
                 problems[item_id] = "not_needed_by_purpose"
             elif item_id not in role_items:
                 problems[item_id] = "role_lacks_item"
@@ -166,7 +167,8 @@ class Vault:
                     problems[item_id] = exc.reason
                     continue
                 is_mn = item.normaliser is Normaliser.my_number
-                if (is_mn and not my_number_ok) or (not is_mn and is_my_number(normal)):
+                lawful = is_mn and _my_number_lawful(policy, item_id, purpose)
+                if (is_mn and not lawful) or (not is_mn and is_my_number(normal)):
                     problems[item_id] = "my_number_refused"
                     continue
                 clean[item_id] = normal
@@ -385,22 +387,9 @@ class Vault:
         """Replace values with corrected ones (Art. 34); each gets a new version."""
         access = self._access()
         policy = access.policy
-        role_items = access.role_items(actor.role)
-        problems: dict[str, str] = {}
-        clean: dict[str, str] = {}
-        for item_id, value in values.items():
-            item = policy.items.get(item_id)
-            if item is None:
-                problems[item_id] = "item_unknown"
-            elif item_id not in role_items:
-                problems[item_id] = "role_lacks_item"
-            else:
-                try:
-                    clean[item_id] = normalise(item.normaliser, value)
-                except InvalidValue as exc:
-                    problems[item_id] = exc.reason
-        if problems or not clean:
-            raise CollectRefused(problems or {"-": "no_values"})
+        problems, clean = self._prepare(policy, access, None, actor, values)
+        if problems:
+            raise CollectRefused(problems)
         now = self._clock.now()
         blind = self._keys.blind_index()
         with self._store.transaction() as cur:
@@ -484,6 +473,14 @@ class Vault:
         if record.erased or record.key is None:
             raise SubjectNotFound(f"subject '{subject}' was erased")
         return record
+
+
+def _my_number_lawful(policy: Policy, item: str, purpose: str | None) -> bool:
+    """A My Number may be held only for a purpose with a lawful use (番号法 Art. 9):
+    the purpose collected for, or for a correction any purpose that uses the item."""
+    if purpose is not None:
+        return policy.purposes[purpose].my_number_use is not None
+    return any(p.my_number_use and item in p.items for p in policy.purposes.values())
 
 
 def _use_event(decision: Decision, note: str | None) -> AuditEvent:
