@@ -130,13 +130,20 @@ class AuditLog:
             cursor.close()
 
     def append_cursor(
-        self, cursor: Any, dialect: str, events: Sequence[AuditEvent], *, take_lock: bool = False
+        self,
+        cursor: Any,
+        dialect: str,
+        events: Sequence[AuditEvent],
+        *,
+        take_lock: bool = False,
+        entries: bool = True,
     ) -> list[AuditEntry]:
         """:meth:`append` on a DBAPI cursor inside the caller's transaction (the vault's
         hot path, see ``Store.transaction``, which already holds SQLite's write lock).
 
         ``take_lock``: on SQLite, take the write lock first with a no-op UPDATE; reading
         the head before holding it could read a head another writer is about to move.
+        ``entries=False`` skips building the returned entries (the vault does not read them).
         """
         if not events:
             return []
@@ -169,6 +176,8 @@ class AuditLog:
         )
         cursor.executemany(insert, rows)
         cursor.execute(head, (seq, prev))
+        if not entries:
+            return []
         return [
             AuditEntry(s, at, e.actor, e.action, e.subject, e.purpose, e.items, e.detail, h)
             for (s, h, _), e in zip(rows, events, strict=True)

@@ -243,7 +243,7 @@ class Vault:
             rows = [(item, digest, sid) for (sid, item), digest in index_rows.items()]
             self._many(cur, sql.insert_index, rows)
             if events:
-                self._audit.append_cursor(cur, sql.dialect, events)
+                self._audit.append_cursor(cur, sql.dialect, events, entries=False)
         return results
 
     @staticmethod
@@ -370,7 +370,7 @@ class Vault:
                             values[item] = record.key.decrypt(stored[1], aad).decode("utf-8")
                 events.append(_use_event(decision, note))
                 results.append(Use(decision, values))
-            self._audit.append_cursor(cur, self._sql.dialect, events)
+            self._audit.append_cursor(cur, self._sql.dialect, events, entries=False)
         return results
 
     def _record_deny(self, decision: Decision, attempted: str) -> None:
