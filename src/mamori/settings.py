@@ -144,9 +144,10 @@ class Settings(BaseModel):
         config_file: Path | None = None
         if path.exists() or explicit:
             config_file = path
-            for name, value in _read_toml(path, set(cls.model_fields)).items():
+            section, text = _read_toml(path, set(cls.model_fields))
+            for name, value in section.items():
                 values[name] = _relative(name, value, path.parent)
-                sources[name] = f"{path}:{_line_of(path, name)}"
+                sources[name] = f"{path}:{_line_of(text, name)}"
         for name in cls.model_fields:
             var = f"{ENV_PREFIX}{name.upper()}"
             if var in env:
@@ -222,7 +223,8 @@ def _mask(name: str, value: str) -> str:
     return "****" if value else ""
 
 
-def _read_toml(path: Path, known: set[str]) -> dict[str, Any]:
+def _read_toml(path: Path, known: set[str]) -> tuple[dict[str, Any], str]:
+    """The settings in the file and the file's text (for line numbers)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -240,17 +242,13 @@ def _read_toml(path: Path, known: set[str]) -> dict[str, Any]:
         if key not in known:
             match = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f" (did you mean '{match[0]}'?)" if match else ""
-            raise ConfigError(f"{path}:{_line_of(path, key)} unknown setting '{key}'{hint}")
-    return dict(section)
+            raise ConfigError(f"{path}:{_line_of(text, key)} unknown setting '{key}'{hint}")
+    return dict(section), text
 
 
-def _line_of(path: Path, key: str) -> int | str:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return "?"
+def _line_of(text: str, key: str) -> int | str:
     pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if pattern.match(line):
             return number
     return "?"

@@ -17,7 +17,7 @@ from mamori.cli._actor import ROLE, cli_actor
 from mamori.cli._context import state
 from mamori.cli._output import err, note, out, print_json, write_atomically
 from mamori.errors import ConfigError
-from mamori.vault import Collected, Refused
+from mamori.vault import Collected, Refused, Use
 
 app = typer.Typer(help="Subjects (本人) and their data in the vault.")
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -194,10 +194,7 @@ def erase(
         out.print(f"erased {erased.subject}: {', '.join(erased.items) or 'no items'}")
 
 
-def _print_use(use: object, as_json: bool) -> None:
-    from mamori.vault import Use
-
-    assert isinstance(use, Use)
+def _print_use(use: Use, as_json: bool) -> None:
     if as_json:
         print_json(use.to_dict())
         return

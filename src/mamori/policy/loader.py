@@ -61,7 +61,8 @@ def load_policy(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Load
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise _file_error(name, "is not a regular file")
+            what = "is a directory, not a policy file" if path.is_dir() else "is not a regular file"
+            raise _file_error(name, what)
         if size > max_bytes:
             raise _file_error(
                 name, f"is {size:,} bytes; a policy file may be at most {max_bytes:,}"
@@ -70,8 +71,6 @@ def load_policy(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Load
             raw = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise _file_error(name, "does not exist") from None
-    except IsADirectoryError:
-        raise _file_error(name, "is a directory, not a policy file") from None
     except PermissionError:
         raise _file_error(name, "cannot be read (permission denied)") from None
     if len(raw) > max_bytes:

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
@@ -100,6 +101,11 @@ def _version(row: PolicyVersionRow) -> PolicyVersion:
     )
 
 
+def _newest(session: Session) -> PolicyVersionRow | None:
+    newest = select(PolicyVersionRow).order_by(PolicyVersionRow.number.desc()).limit(1)
+    return session.scalars(newest).first()
+
+
 class PolicyVersions:
     """The history of a policy: publish, list, look up, and find the one in force."""
 
@@ -128,9 +134,7 @@ class PolicyVersions:
         today = self.today()
         effective = effective or today
         with self._store.session() as session:
-            row = session.scalars(
-                select(PolicyVersionRow).order_by(PolicyVersionRow.number.desc()).limit(1)
-            ).first()
+            row = _newest(session)
             latest = _version(row) if row is not None else None
             if latest is not None and latest.content_hash == digest:
                 return PublishResult(latest, created=False, changes=None)
@@ -181,9 +185,7 @@ class PolicyVersions:
 
     def latest(self) -> PolicyVersion | None:
         with self._store.session() as session:
-            row = session.scalars(
-                select(PolicyVersionRow).order_by(PolicyVersionRow.number.desc()).limit(1)
-            ).first()
+            row = _newest(session)
             return _version(row) if row is not None else None
 
     def in_force(self, on: dt.date | None = None) -> PolicyVersion | None:

@@ -375,9 +375,8 @@ class Vault:
 
     def _record_deny(self, decision: Decision, attempted: str) -> None:
         with self._store.transaction() as cur:
-            event = _use_event(decision, None)
-            detail = {**event.detail, "attempted": attempted}
-            self._audit.append_cursor(cur, self._sql.dialect, [_replace_detail(event, detail)])
+            event = _use_event(decision, None, attempted=attempted)
+            self._audit.append_cursor(cur, self._sql.dialect, [event])
 
     # -- correction and erasure -------------------------------------------------------
 
@@ -483,14 +482,14 @@ def _my_number_lawful(policy: Policy, item: str, purpose: str | None) -> bool:
     return any(p.my_number_use and item in p.items for p in policy.purposes.values())
 
 
-def _use_event(decision: Decision, note: str | None) -> AuditEvent:
+def _use_event(decision: Decision, note: str | None, **extra: str) -> AuditEvent:
     if not decision.allowed:
         action = "deny"
     elif decision.flagged:
         action = "legal_exception"
     else:
         action = "use"
-    detail: dict[str, Any] = {"role": decision.role, "reasons": list(decision.reasons)}
+    detail: dict[str, Any] = {"role": decision.role, "reasons": list(decision.reasons), **extra}
     if decision.exception is not None:
         detail["exception"] = decision.exception.value
         detail["note"] = (note or "")[:200]
@@ -500,16 +499,5 @@ def _use_event(decision: Decision, note: str | None) -> AuditEvent:
         subject=decision.subject,
         purpose=decision.purpose,
         items=decision.items,
-        detail=detail,
-    )
-
-
-def _replace_detail(event: AuditEvent, detail: dict[str, Any]) -> AuditEvent:
-    return AuditEvent(
-        actor=event.actor,
-        action=event.action,
-        subject=event.subject,
-        purpose=event.purpose,
-        items=event.items,
         detail=detail,
     )

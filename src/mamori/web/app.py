@@ -69,6 +69,18 @@ def create_app(core: Mamori) -> FastAPI:
     def in_force() -> PolicyVersion | None:
         return core.versions.in_force(core.today())
 
+    def document_page(
+        request: Request, lang: Lang, version: PolicyVersion | None, kind: str
+    ) -> HTMLResponse:
+        if version is None:
+            return page(request, "empty.html.j2", lang, status=404)
+        if kind == "policy":
+            doc = policy_document(version.policy, lang, effective=version.effective_on)
+        else:
+            doc = public_matters_document(version.policy, lang)
+        body = render_html(doc, standalone=False)
+        return page(request, "document.html.j2", lang, title=doc.title, body=body, version=version)
+
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
@@ -94,13 +106,7 @@ def create_app(core: Mamori) -> FastAPI:
 
     @app.get("/policy", response_class=HTMLResponse, tags=["pages"])
     def policy_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
-        lang = lang or default_lang
-        version = in_force()
-        if version is None:
-            return page(request, "empty.html.j2", lang, status=404)
-        doc = policy_document(version.policy, lang, effective=version.effective_on)
-        body = render_html(doc, standalone=False)
-        return page(request, "document.html.j2", lang, title=doc.title, body=body, version=version)
+        return document_page(request, lang or default_lang, in_force(), "policy")
 
     @app.get("/policy/history", response_class=HTMLResponse, tags=["pages"])
     def history_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
@@ -111,21 +117,11 @@ def create_app(core: Mamori) -> FastAPI:
 
     @app.get("/policy/{ref}", response_class=HTMLResponse, tags=["pages"])
     def version_page(request: Request, ref: str, lang: LangQuery = None) -> HTMLResponse:
-        lang = lang or default_lang
-        version = core.versions.get(ref)
-        doc = policy_document(version.policy, lang, effective=version.effective_on)
-        body = render_html(doc, standalone=False)
-        return page(request, "document.html.j2", lang, title=doc.title, body=body, version=version)
+        return document_page(request, lang or default_lang, core.versions.get(ref), "policy")
 
     @app.get("/public-matters", response_class=HTMLResponse, tags=["pages"])
     def matters_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
-        lang = lang or default_lang
-        version = in_force()
-        if version is None:
-            return page(request, "empty.html.j2", lang, status=404)
-        doc = public_matters_document(version.policy, lang)
-        body = render_html(doc, standalone=False)
-        return page(request, "document.html.j2", lang, title=doc.title, body=body, version=version)
+        return document_page(request, lang or default_lang, in_force(), "public_matters")
 
     @app.get("/v1/policy/versions", tags=["policy"])
     def list_versions() -> list[dict[str, Any]]:
