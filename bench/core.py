@@ -2,7 +2,8 @@
 
 - import: items/s through ``Vault.collect_many`` (normalise, encrypt per field, blind
   index, one audit entry per subject) vs a plain SQLAlchemy Core insert of the same
-  plaintext rows;
+  plaintext rows, and (SQLite) vs the storage floor: the same rows mamori writes, with
+  random bytes for ciphertexts, through the same statements;
 - use: latency of ``Vault.use`` of 6 items (decision, decrypt, audit entry) vs a plain
   indexed SELECT of the same row;
 - use_many: items/s streamed with one decision and one audit entry per subject;
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import statistics
 import tempfile
 import threading
@@ -28,6 +30,7 @@ from mamori.clock import FixedClock
 from mamori.core import Mamori
 from mamori.keys import LocalKeyring
 from mamori.settings import Settings
+from mamori.vault.vault import new_subject_id
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "meta-all-stars" / "policy.yaml"
 OFFICER = Actor("bench", "officer")
@@ -90,6 +93,47 @@ def bench_import(core: Mamori, n: int) -> tuple[float, float, list[str]]:
     ]
     ours = n * len(ITEMS) / (time.perf_counter() - start)
     return plain, ours, ids
+
+
+def bench_storage_floor(url: str, key_file: Path, n: int) -> float:
+    """What writing mamori's rows costs alone: the rows ``collect`` writes for ``n`` new
+    subjects (subject, wrapped key, 6 values, 3 blind indexes, 1 audit entry each), with
+    random bytes in place of ciphertexts and digests, through the same statements and
+    batches, into a fresh database of the same schema: no normalising, no cryptography,
+    no hashing."""
+    with open_core(url, key_file) as core:
+        sql = core.vault._sql  # the floor uses the vault's own statements
+        ts = sql.timestamp(core.clock.now())
+        rows = [(new_subject_id(), os.urandom(8), os.urandom(61)) for _ in range(n)]
+        start = time.perf_counter()
+        seq = 0
+        for at in range(0, n, 5000):
+            chunk = rows[at : at + 5000]
+            with core.store.transaction() as cur:
+                cur.executemany(sql.insert_subject, [(sid, ts, "b") for sid, _, _ in chunk])
+                cur.executemany(
+                    sql.insert_data_key, [(sid, kid, "k", w, ts) for sid, kid, w in chunk]
+                )
+                values = [
+                    (sid, item, 1, os.urandom(50), "p", ts) for sid, _, _ in chunk for item in ITEMS
+                ]
+                cur.executemany(sql.upsert_value, values)
+                index = [
+                    (item, os.urandom(32), sid)
+                    for sid, _, _ in chunk
+                    for item in ("email", "phone", "device_token")
+                ]
+                cur.executemany(sql.insert_index, index)
+                audit = []
+                for _ in chunk:
+                    seq += 1
+                    audit.append(
+                        (seq, os.urandom(32), b'{"detail":"%s"}' % os.urandom(140).hex().encode())
+                    )
+                cur.executemany(
+                    "INSERT INTO audit_log (seq, hash, canonical) VALUES (?, ?, ?)", audit
+                )
+        return n * len(ITEMS) / (time.perf_counter() - start)
 
 
 def bench_use(core: Mamori, ids: list[str], uses: int) -> tuple[list[float], list[float]]:
@@ -160,6 +204,14 @@ def main() -> None:
                 f"import   plain insert {plain:12,.0f} items/s   mamori {ours:12,.0f} items/s"
                 f"   ratio {plain / ours:5.2f}x slower"
             )
+            if not args.url:
+                floor = bench_storage_floor(
+                    f"sqlite:///{tmp}/floor.db", Path(tmp) / "floor.key", args.subjects
+                )
+                print(
+                    f"import   storage floor (mamori's rows, no crypto) {floor:12,.0f} items/s"
+                    f"   mamori reaches {ours / floor:4.0%} of it"
+                )
             base, used = bench_use(core, ids, args.uses)
             print(
                 f"use      plain select {micro(base)}   mamori {micro(used)}"

@@ -99,3 +99,20 @@ def test_decisions_are_frozen_values(access: AccessPolicy) -> None:
     with pytest.raises(AttributeError):
         decision.outcome = "deny"  # type: ignore[misc]
     assert decision.to_dict()["outcome"] == "allow"
+
+
+def test_remembered_decisions_still_depend_on_the_subject(access: AccessPolicy) -> None:
+    """The subject-free part of a decision is computed once; each subject's state still
+    decides, and a flagged use that is denied for the subject is not flagged."""
+    first = access.decide(SUPPORT, ["email"], "inquiries", ALICE)
+    gone = access.decide(SUPPORT, ["email"], "inquiries", SubjectState("s_gone", erased=True))
+    again = access.decide(SUPPORT, ("email",), "inquiries", SubjectState("s_bob"))
+    assert first.allowed and again.allowed and again.subject == "s_bob"
+    assert not gone.allowed and gone.reasons == ("subject_erased",)
+    note = "照会書 2026-124"
+    law = LegalException.law
+    ok = access.decide(OFFICER, ["phone"], "police_inquiry", ALICE, exception=law, note=note)
+    erased = SubjectState("s_gone", erased=True)
+    denied = access.decide(OFFICER, ["phone"], "police_inquiry", erased, exception=law, note=note)
+    assert ok.flagged and ok.reasons == ("legal_exception",)
+    assert not denied.allowed and not denied.flagged and denied.reasons == ("subject_erased",)

@@ -191,3 +191,23 @@ def test_entry_round_trips_through_its_canonical_bytes() -> None:
         "hash": "01" * 32,
     }
     json.dumps(entry.to_dict())
+
+
+def test_an_event_for_another_subject_equals_one_built_from_scratch() -> None:
+    fields: dict[str, Any] = {
+        "actor": "staff-1",
+        "action": "use",
+        "purpose": "inquiry",
+        "items": ("name", "email"),
+        "detail": {"role": "support", "reasons": []},
+    }
+    template = AuditEvent(**fields)
+    for subject in ("s_abc", None):
+        fast = template.with_subject(subject)
+        slow = AuditEvent(subject=subject, **fields)
+        assert fast == slow
+        assert fast.canonical(7, "2026-11-25T01:00:00.000000Z") == slow.canonical(
+            7, "2026-11-25T01:00:00.000000Z"
+        )
+    with pytest.raises(InvalidAuditEvent, match="subject"):
+        template.with_subject("has space")

@@ -117,3 +117,20 @@ def test_caller_mistakes_are_value_errors_without_key_material() -> None:
     assert short.hex() not in str(caught.value)
     with pytest.raises(ValueError, match="id is 8 bytes"):
         DataKey(bytes(32), b"1234")
+
+
+def test_decrypt_values_opens_what_decrypt_opens_and_nothing_moved() -> None:
+    key = new_data_key()
+    stored = [
+        (item, version, key.encrypt(f"{item}-{version}".encode(), value_aad("s_a", item, version)))
+        for item, version in (("name", 1), ("phone", 3), ("email", 2))
+    ]
+    assert key.decrypt_values("s_a", stored) == [b"name-1", b"phone-3", b"email-2"]
+    with pytest.raises(DecryptionError):
+        key.decrypt_values("s_b", stored)  # another subject
+    with pytest.raises(DecryptionError):
+        key.decrypt_values("s_a", [("email", 1, stored[0][2])])  # another item
+    with pytest.raises(DecryptionError):
+        key.decrypt_values("s_a", [("name", 2, stored[0][2])])  # another version
+    with pytest.raises(DecryptionError):
+        new_data_key().decrypt_values("s_a", stored[:1])  # another key

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from mamori.access.decision import Actor, Decision, LegalException, Outcome, Reason
 from mamori.policy.checks import role_closure
 from mamori.policy.model import Policy
 
 __all__ = ["AccessPolicy", "SubjectState"]
+
+_STATIC_LIMIT = 4096  # decisions differ per subject only in its state; the rest is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,7 @@ class AccessPolicy:
         for rid in policy.roles:
             items, purposes = role_closure(policy, rid)
             self._roles[rid] = (frozenset(items), frozenset(purposes))
+        self._static: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...], bool, str]] = {}
 
     def purpose_items(self, purpose: str) -> frozenset[str]:
         return self._purpose_items.get(purpose, frozenset())
@@ -59,6 +63,46 @@ class AccessPolicy:
         exception: LegalException | None = None,
         note: str | None = None,
     ) -> Decision:
+        given = items if type(items) is tuple else tuple(items)
+        key = (actor.role, given, purpose, exception, bool(note and note.strip()))
+        static = self._static.get(key)
+        if static is None:
+            if len(self._static) >= _STATIC_LIMIT:
+                self._static.clear()
+            static = self._static[key] = self._decide_static(*key)
+        wanted, reasons, flagged, rule = static
+        if subject is not None and (not subject.exists or subject.erased):
+            missing = Reason.subject_unknown if not subject.exists else Reason.subject_erased
+            reasons += (str(missing),)
+        if not reasons or (flagged and reasons == (Reason.legal_exception,)):
+            outcome = Outcome.allow
+        else:
+            outcome = Outcome.deny
+            if flagged:
+                reasons = tuple(r for r in reasons if r != Reason.legal_exception)
+        return Decision(
+            outcome=outcome,
+            reasons=reasons,
+            purpose=purpose,
+            items=wanted,
+            subject=subject.id if subject is not None else None,
+            actor=actor.id,
+            role=actor.role,
+            rule=rule,
+            exception=exception if flagged else None,
+        )
+
+    def _decide_static(
+        self,
+        role: str,
+        items: tuple[str, ...],
+        purpose: str,
+        exception: LegalException | None,
+        has_note: bool,
+    ) -> tuple[tuple[str, ...], tuple[str, ...], bool, str]:
+        """What does not depend on the subject: the items asked for (deduplicated), the
+        reasons against, whether the use is flagged, and the rule. A flagged use carries
+        ``legal_exception`` last; it stays only if nothing else denies."""
         wanted = tuple(dict.fromkeys(items))
         reasons: list[str] = []
         if not wanted:
@@ -76,9 +120,9 @@ class AccessPolicy:
             beyond = True
             if exception is None:
                 reasons.append(Reason.item_not_in_purpose)
-        if beyond and exception is not None and not (note and note.strip()):
+        if beyond and exception is not None and not has_note:
             reasons.append(Reason.note_missing)
-        reach = self._roles.get(actor.role)
+        reach = self._roles.get(role)
         if reach is None:
             reasons.append(Reason.role_unknown)
         else:
@@ -87,24 +131,8 @@ class AccessPolicy:
                 reasons.append(Reason.role_lacks_item)
             if declared is not None and purpose not in role_purposes:
                 reasons.append(Reason.role_lacks_purpose)
-        if subject is not None:
-            if not subject.exists:
-                reasons.append(Reason.subject_unknown)
-            elif subject.erased:
-                reasons.append(Reason.subject_erased)
         flagged = beyond and exception is not None
-        outcome = Outcome.deny if reasons else Outcome.allow
-        if flagged and outcome is Outcome.allow:
+        if flagged:
             reasons.append(Reason.legal_exception)
         rule = f"purpose:{purpose}" if not flagged else f"art18(3):{exception}"
-        return Decision(
-            outcome=outcome,
-            reasons=tuple(str(r) for r in reasons),
-            purpose=purpose,
-            items=wanted,
-            subject=subject.id if subject is not None else None,
-            actor=actor.id,
-            role=actor.role,
-            rule=f"{rule} role:{actor.role}",
-            exception=exception if flagged else None,
-        )
+        return wanted, tuple(str(r) for r in reasons), flagged, f"{rule} role:{role}"

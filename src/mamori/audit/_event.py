@@ -317,6 +317,21 @@ class AuditEvent:
         set_(self, "_middle", middle.encode("utf-8"))
         set_(self, "_tail", tail.encode("utf-8"))
 
+    def with_subject(self, subject: str | None) -> AuditEvent:
+        """This event about another subject. The other fields were checked and encoded when
+        this event was made, so a batch of like events (a stream of uses, an import) pays for
+        that once."""
+        if subject is not None:
+            subject = _name("subject", subject, MAX_SUBJECT, remember=False)
+        tail = f',"subject":{"null" if subject is None else _quote(subject)}}}'
+        event = object.__new__(AuditEvent)
+        set_ = object.__setattr__
+        for name in ("actor", "action", "purpose", "items", "detail", "_head", "_middle"):
+            set_(event, name, getattr(self, name))
+        set_(event, "subject", subject)
+        set_(event, "_tail", tail.encode("utf-8"))
+        return event
+
     def canonical(self, seq: int, at: str) -> bytes:
         """The canonical bytes of this event as entry ``seq`` at ``at`` (see format_at)."""
         return b"%s%s%s%d%s" % (self._head, at.encode("ascii"), self._middle, seq, self._tail)

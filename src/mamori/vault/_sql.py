@@ -17,6 +17,12 @@ _SUBJECT_READ = (
     "SELECT s.id, s.erased_at, k.key_id, k.kek_id, k.wrapped "
     "FROM subjects s LEFT JOIN data_keys k ON k.subject_id = s.id WHERE s.id IN ({marks})"
 )
+_USE_READ = (
+    "SELECT s.id, s.erased_at, k.key_id, k.kek_id, k.wrapped, v.item, v.version, v.ciphertext "
+    "FROM subjects s LEFT JOIN data_keys k ON k.subject_id = s.id "
+    "LEFT JOIN subject_values v ON v.subject_id = s.id "
+    "WHERE s.id IN ({marks})"
+)
 _VALUES_READ = (
     "SELECT subject_id, item, version, ciphertext FROM subject_values WHERE subject_id IN ({marks})"
 )
@@ -76,6 +82,13 @@ class Statements:
         (SQLite's BEGIN IMMEDIATE already serialises writers)."""
         sql = _SUBJECT_READ.format(marks=", ".join([self.mark] * count))
         return sql + " FOR UPDATE OF s" if lock and self.dialect != "sqlite" else sql
+
+    def read_for_use(self, count: int) -> str:
+        """Subjects, wrapped keys and ciphertexts in one statement; a subject without values
+        comes back once with NULL value columns. All of a subject's values are read (one
+        range of the primary key, cheaper than a look-up per item); only those asked for
+        are decrypted."""
+        return _USE_READ.format(marks=", ".join([self.mark] * count))
 
     def read_values(self, count: int) -> str:
         return _VALUES_READ.format(marks=", ".join([self.mark] * count))

@@ -460,7 +460,9 @@ def is_my_number(value: str) -> bool:
 
     Used to refuse My Numbers hidden in other items. Never raises; a non-str gives False.
     """
-    return isinstance(value, str) and _clean_my_number(value)[1] is None
+    if not isinstance(value, str) or (value.isascii() and len(value) < 12):
+        return False  # NFKC leaves ASCII alone and cleaning only drops characters
+    return _clean_my_number(value)[1] is None
 
 
 # ------------------------------------------------------------------------------ dispatch

@@ -31,6 +31,7 @@ __all__ = ["SEARCHABLE", "Vault"]
 # Items with these normalisers get a blind index, so a subject can be found by them.
 SEARCHABLE = frozenset({Normaliser.email, Normaliser.phone, Normaliser.token})
 _READ_CHUNK = 500
+_TEMPLATE_LIMIT = 1024  # audit events of uses differ per subject only in its id
 
 
 def new_subject_id() -> str:
@@ -64,6 +65,8 @@ class Vault:
         self._clock = clock
         self._access = access
         self._sql = Statements.for_engine(store.engine)
+        self._use_sql: dict[int, str] = {}
+        self._templates: dict[tuple[Any, ...], AuditEvent] = {}
 
     # -- collection ------------------------------------------------------------------
 
@@ -94,7 +97,7 @@ class Vault:
         actor: Actor,
         source: str,
         *,
-        batch_size: int = 1000,
+        batch_size: int = 5000,
     ) -> Iterator[Collected | Refused]:
         """Collect many rows; each batch is one transaction, a refused row stores nothing."""
         access = self._access()
@@ -195,6 +198,7 @@ class Vault:
             stale_index: list[tuple[str, str]] = []
             index_rows: dict[tuple[str, str], bytes] = {}
             events: list[AuditEvent] = []
+            templates: dict[tuple[tuple[str, ...], bool], AuditEvent] = {}
             for index, subject_id, clean in batch:
                 if subject_id is None:
                     subject_id = new_subject_id()
@@ -225,16 +229,16 @@ class Vault:
                             stale_index.append((subject_id, item_id))
                         index_rows[(subject_id, item_id)] = blind.digest(item_id, value)
                 items = tuple(clean)
-                events.append(
-                    AuditEvent(
+                template = templates.get((items, created))
+                if template is None:
+                    template = templates[(items, created)] = AuditEvent(
                         actor=actor.id,
                         action="collect",
-                        subject=subject_id,
                         purpose=purpose,
                         items=items,
                         detail={"role": actor.role, "source": source[:200], "created": created},
                     )
-                )
+                events.append(template.with_subject(subject_id))
                 results.append(Collected(subject_id, created, items, versions, index))
             self._many(cur, sql.insert_subject, new_subjects)
             self._many(cur, sql.insert_data_key, new_keys)
@@ -353,7 +357,7 @@ class Vault:
         results: list[Use] = []
         events: list[AuditEvent] = []
         with self._store.transaction() as cur:
-            known = self._load(cur, batch, values=True, lock=False)
+            known = self._load_for_use(cur, batch)
             for sid in batch:
                 record = known.get(sid)
                 state = SubjectState(sid, record is not None, record is not None and record.erased)
@@ -362,16 +366,56 @@ class Vault:
                 )
                 values: dict[str, str] | None = None
                 if decision.allowed and record is not None and record.key is not None:
-                    values = {}
-                    for item in items:
-                        stored = record.ciphertexts.get(item)
-                        if stored is not None:
-                            aad = value_aad(sid, item, stored[0])
-                            values[item] = record.key.decrypt(stored[1], aad).decode("utf-8")
-                events.append(_use_event(decision, note))
+                    held = record.ciphertexts
+                    stored = [(i, *held[i]) for i in items if i in held]
+                    plain = record.key.decrypt_values(sid, stored)
+                    values = {s[0]: p.decode("utf-8") for s, p in zip(stored, plain, strict=True)}
+                events.append(self._use_event(decision, note))
                 results.append(Use(decision, values))
             self._audit.append_cursor(cur, self._sql.dialect, events, entries=False)
         return results
+
+    def _load_for_use(self, cur: Any, ids: Sequence[str]) -> dict[str, _Subject]:
+        """Subjects with their data key opened and their ciphertexts: one statement per
+        chunk of subjects."""
+        out: dict[str, _Subject] = {}
+        unique = list(dict.fromkeys(ids))
+        open_key = self._keys.open_data_key
+        for start in range(0, len(unique), _READ_CHUNK):
+            chunk = unique[start : start + _READ_CHUNK]
+            sql = self._use_sql.get(len(chunk))
+            if sql is None:
+                sql = self._use_sql[len(chunk)] = self._sql.read_for_use(len(chunk))
+            cur.execute(sql, chunk)
+            for sid, erased_at, key_id, kek_id, wrapped, item, version, ciphertext in cur:
+                record = out.get(sid)
+                if record is None:
+                    key = None
+                    if wrapped is not None and erased_at is None:
+                        key = open_key(sid, bytes(key_id), kek_id, bytes(wrapped))
+                    record = out[sid] = _Subject(sid, erased_at is not None, key)
+                if item is not None:
+                    record.ciphertexts[item] = (version, bytes(ciphertext))
+        return out
+
+    def _use_event(self, decision: Decision, note: str | None) -> AuditEvent:
+        """The audit event of a use: built once per kind of decision, then per subject."""
+        key = (
+            decision.actor,
+            decision.role,
+            decision.outcome,
+            decision.reasons,
+            decision.purpose,
+            decision.items,
+            decision.exception,
+            note if decision.exception is not None else None,
+        )
+        template = self._templates.get(key)
+        if template is None:
+            if len(self._templates) >= _TEMPLATE_LIMIT:
+                self._templates.clear()
+            template = self._templates[key] = _use_event(decision, note)
+        return template.with_subject(decision.subject)
 
     def _record_deny(self, decision: Decision, attempted: str) -> None:
         with self._store.transaction() as cur:
