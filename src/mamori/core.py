@@ -14,15 +14,22 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import Connection
+
 from mamori.access import AccessPolicy
+from mamori.announcements import Announcements
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock, SystemClock
+from mamori.consent import ConsentLedger
+from mamori.consent.reconsent import superseded_targets
 from mamori.errors import NoPolicyInForce
 from mamori.keys import Keyring, RotationReport
+from mamori.policy.diff import PolicyDiff
 from mamori.policy.loader import LoadedPolicy, load_policy
-from mamori.policy.versions import PolicyVersions, PublishResult
+from mamori.policy.versions import PolicyVersion, PolicyVersions, PublishResult
 from mamori.settings import Settings
 from mamori.store import Store
+from mamori.suspension import Suspensions
 from mamori.vault import Vault
 
 __all__ = ["Mamori"]
@@ -97,6 +104,26 @@ class Mamori:
         """Personal data, encrypted per field; every read passes :meth:`access`."""
         return Vault(self.store, self.keys, self.audit, self.clock, self.access)
 
+    @cached_property
+    def consent(self) -> ConsentLedger:
+        """Consent events and each subject's current choices (policy §3, §6)."""
+        return ConsentLedger(self.store, self.audit, self.clock, self.access, self.version_number)
+
+    @cached_property
+    def suspensions(self) -> Suspensions:
+        """Suspensions of use (policy §7, Art. 35)."""
+        return Suspensions(self.store, self.audit, self.clock, self.access)
+
+    @cached_property
+    def announcements(self) -> Announcements:
+        """Announcements of policy changes (policy §9)."""
+        return Announcements(self.store)
+
+    def version_number(self) -> int | None:
+        """The number of the policy version in force today (None before any)."""
+        version = self.versions.in_force(self.today())
+        return version.number if version is not None else None
+
     def access(self) -> AccessPolicy:
         """Decisions under the published version in force today.
 
@@ -128,8 +155,24 @@ class Mamori:
     def publish(
         self, loaded: LoadedPolicy, *, effective: dt.date | None = None, actor: str = "system"
     ) -> PublishResult:
-        """Publish a policy version; the audit entry is written in the same transaction."""
-        return self.versions.publish(loaded, effective=effective, audit=self.audit, actor=actor)
+        """Publish a policy version. In the same transaction: the audit entry; consents the
+        changes supersede (the subjects to ask again, ``consent.pending()``); and an
+        announcement when the changes need one (``notice`` or ``consent`` severity)."""
+
+        def then(conn: Connection, version: PolicyVersion, changes: PolicyDiff | None) -> None:
+            targets = superseded_targets(changes, loaded.policy)
+            if targets:
+                cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+                try:
+                    self.consent.supersede(cursor, targets, version.number, actor)
+                finally:
+                    cursor.close()
+            at = self.clock.now()
+            self.announcements.create(conn, version.number, version.effective_on, changes, at)
+
+        return self.versions.publish(
+            loaded, effective=effective, audit=self.audit, actor=actor, then=then
+        )
 
     def rotate_keys(
         self, *, actor: str = "system", batch_size: int = 1000, progress: Any = None

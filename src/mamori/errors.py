@@ -20,6 +20,7 @@ The hierarchy::
     ├── Conflict                     conflict
     │   └── NoPolicyInForce          no_policy_in_force
     ├── CollectRefused               collect_refused
+    │   └── ConsentRefused           consent_refused
     ├── AccessDenied                 access_denied
     ├── DecryptionError              decrypt_failed            (mamori.keys)
     │   └── UnwrapError              key_unwrap_failed         (mamori.keys)
@@ -45,6 +46,7 @@ __all__ = [
     "CollectRefused",
     "ConfigError",
     "Conflict",
+    "ConsentRefused",
     "Issue",
     "MamoriError",
     "NoPolicyInForce",
@@ -207,6 +209,18 @@ class CollectRefused(MamoriError):
 
     def to_dict(self) -> dict[str, object]:
         return {"code": self.code, "message": self.message, "problems": self.problems}
+
+
+class ConsentRefused(CollectRefused):
+    """A consent or suspension was not recorded; ``problems`` maps field -> reason code.
+
+    Nothing was written."""
+
+    code = "consent_refused"
+
+    def __init__(self, problems: dict[str, str], message: str | None = None) -> None:
+        detail = ", ".join(f"{field}: {reason}" for field, reason in problems.items())
+        super().__init__(problems, message or f"not recorded ({detail})")
 
 
 class AccessDenied(MamoriError):

@@ -28,6 +28,12 @@ class Reason(StrEnum):
     no_items = "no_items"
     note_missing = "note_missing"
     legal_exception = "legal_exception"  # allowed, and flagged for the officer
+    suspended = "suspended"  # use suspended for this scope (Art. 35)
+    consent_missing = "consent_missing"  # the purpose needs consent; none was given
+    consent_withdrawn = "consent_withdrawn"
+    consent_superseded = "consent_superseded"  # the policy changed since: ask again
+    consent_expired = "consent_expired"
+    consent = "consent"  # allowed beyond the purposes by the person's consent (Art. 18(1))
 
 
 class LegalException(StrEnum):

@@ -12,24 +12,66 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from mamori.access.decision import Actor, Decision, LegalException, Outcome, Reason
 from mamori.policy.checks import role_closure
 from mamori.policy.model import Policy
 
-__all__ = ["AccessPolicy", "SubjectState"]
+__all__ = ["AccessPolicy", "ConsentChoice", "ConsentLookup", "SubjectState"]
 
 _STATIC_LIMIT = 4096  # decisions differ per subject only in its state; the rest is kept
 
 
+class ConsentChoice(Protocol):
+    """A subject's current choice for one consent target (see :mod:`mamori.consent`)."""
+
+    @property
+    def state(self) -> str: ...
+    @property
+    def record_id(self) -> str: ...
+    @property
+    def items(self) -> frozenset[str]: ...
+
+
+class ConsentLookup(Protocol):
+    def get(self, target: str) -> ConsentChoice | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class SubjectState:
-    """What a decision needs to know of the subject."""
+    """What a decision needs to know of the subject: whether it exists, its consents
+    (by target, ``purpose:ID``) and its suspended scopes (``all``, ``provision``,
+    ``purpose:ID``)."""
 
     id: str
     exists: bool = True
     erased: bool = False
+    consents: ConsentLookup | None = None
+    suspended: frozenset[str] = frozenset()
+
+
+_CONSENT_DENY = {
+    "withdrawn": Reason.consent_withdrawn.value,
+    "superseded": Reason.consent_superseded.value,
+    "expired": Reason.consent_expired.value,
+}
+# A decision whose only reason is one of these is an allow: flagged (legal exception) or not.
+_ALLOWING = {True: (Reason.legal_exception.value,), False: (Reason.consent.value,)}
+_BEYOND = frozenset({Reason.purpose_unknown.value, Reason.item_not_in_purpose.value})
+
+
+@dataclass(frozen=True, slots=True)
+class _Static:
+    """The part of a decision that does not depend on the subject."""
+
+    wanted: tuple[str, ...]
+    reasons: tuple[str, ...]
+    flagged: bool
+    rule: str
+    consent: str | None  # "required", "opt_out", "beyond" or None
+    target: str  # purpose:ID, the consent target and suspension scope
+    provision: bool  # the purpose gives data to others: a provision suspension applies
 
 
 class AccessPolicy:
@@ -43,7 +85,7 @@ class AccessPolicy:
         for rid in policy.roles:
             items, purposes = role_closure(policy, rid)
             self._roles[rid] = (frozenset(items), frozenset(purposes))
-        self._static: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...], bool, str]] = {}
+        self._static: dict[tuple[Any, ...], _Static] = {}
 
     def purpose_items(self, purpose: str) -> frozenset[str]:
         return self._purpose_items.get(purpose, frozenset())
@@ -70,11 +112,15 @@ class AccessPolicy:
             if len(self._static) >= _STATIC_LIMIT:
                 self._static.clear()
             static = self._static[key] = self._decide_static(*key)
-        wanted, reasons, flagged, rule = static
-        if subject is not None and (not subject.exists or subject.erased):
-            missing = Reason.subject_unknown if not subject.exists else Reason.subject_erased
-            reasons += (str(missing),)
-        if not reasons or (flagged and reasons == (Reason.legal_exception,)):
+        reasons, rule = static.reasons, static.rule
+        if subject is not None:
+            if not subject.exists or subject.erased:
+                missing = Reason.subject_unknown if not subject.exists else Reason.subject_erased
+                reasons += (str(missing),)
+            elif not static.flagged:
+                reasons, rule = self._subject_checks(static, subject, reasons, rule)
+        flagged = static.flagged
+        if not reasons or reasons == _ALLOWING[flagged]:
             outcome = Outcome.allow
         else:
             outcome = Outcome.deny
@@ -84,13 +130,47 @@ class AccessPolicy:
             outcome=outcome,
             reasons=reasons,
             purpose=purpose,
-            items=wanted,
+            items=static.wanted,
             subject=subject.id if subject is not None else None,
             actor=actor.id,
             role=actor.role,
             rule=rule,
             exception=exception if flagged else None,
         )
+
+    @staticmethod
+    def _subject_checks(
+        static: _Static, subject: SubjectState, reasons: tuple[str, ...], rule: str
+    ) -> tuple[tuple[str, ...], str]:
+        """Suspension and consent: what the subject chose (Art. 35, Art. 18(1))."""
+        suspended = subject.suspended
+        if suspended and (
+            "all" in suspended
+            or static.target in suspended
+            or (static.provision and "provision" in suspended)
+        ):
+            reasons += (Reason.suspended.value,)
+        mode = static.consent
+        if mode is None:
+            return reasons, rule
+        consents = subject.consents
+        choice = consents.get(static.target) if consents is not None else None
+        state = choice.state if choice is not None else ""
+        if mode == "required":
+            if state != "given":
+                reasons += (_CONSENT_DENY.get(state, Reason.consent_missing.value),)
+        elif mode == "opt_out":
+            if state == "withdrawn":
+                reasons += (Reason.consent_withdrawn.value,)
+        elif (  # beyond the purposes: the person consented to this specific use
+            choice is not None
+            and state == "given"
+            and all(i in choice.items for i in static.wanted)
+        ):
+            reasons = (*(r for r in reasons if r not in _BEYOND), Reason.consent.value)
+            if reasons == (Reason.consent.value,):
+                rule = f"consent:{choice.record_id} {rule.rsplit(' ', 1)[-1]}"
+        return reasons, rule
 
     def _decide_static(
         self,
@@ -99,7 +179,7 @@ class AccessPolicy:
         purpose: str,
         exception: LegalException | None,
         has_note: bool,
-    ) -> tuple[tuple[str, ...], tuple[str, ...], bool, str]:
+    ) -> _Static:
         """What does not depend on the subject: the items asked for (deduplicated), the
         reasons against, whether the use is flagged, and the rule. A flagged use carries
         ``legal_exception`` last; it stays only if nothing else denies."""
@@ -135,4 +215,23 @@ class AccessPolicy:
         if flagged:
             reasons.append(Reason.legal_exception)
         rule = f"purpose:{purpose}" if not flagged else f"art18(3):{exception}"
-        return wanted, tuple(str(r) for r in reasons), flagged, f"{rule} role:{role}"
+        consent: str | None = None
+        provision = False
+        if beyond and exception is None:
+            consent = "beyond"
+        elif declared is not None:
+            spec = self.policy.purposes[purpose]
+            provision = spec.provision
+            if spec.consent_required:
+                consent = "required"
+            elif spec.marketing:
+                consent = "opt_out"
+        return _Static(
+            wanted,
+            tuple(str(r) for r in reasons),
+            flagged,
+            f"{rule} role:{role}",
+            consent,
+            f"purpose:{purpose}",
+            provision,
+        )

@@ -47,6 +47,11 @@ ACTIONS = frozenset(
         "policy_publish",
         "checkpoint",
         "legal_exception",
+        "consent",
+        "suspend",
+        "lift",
+        "announce",
+        "notify",
     }
 )
 _actions: set[str] = set(ACTIONS)

@@ -17,7 +17,6 @@ from pydantic import BaseModel
 
 from mamori.policy.diff import Change, Json, Severity, wording
 from mamori.policy.model import (
-    EQUIVALENT_COUNTRIES,
     SECTION_IDS,
     Item,
     Localized,
@@ -206,7 +205,7 @@ _WIDENS = frozenset({RecipientKind.third_party, RecipientKind.joint_user})
 
 def needs_art28_consent(r: Recipient) -> bool:
     """A foreign recipient outside the equivalent countries and without equivalent measures."""
-    return r.foreign and r.country not in EQUIVALENT_COUNTRIES and r.equivalent_measures is None
+    return r.needs_art28_consent
 
 
 def _recipient_added(r: Recipient) -> tuple[str, Severity, str]:

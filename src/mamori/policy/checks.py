@@ -54,7 +54,23 @@ def check(policy: Policy) -> list[Finding]:
         *_requests(policy),
         *_datasets(policy),
         *_items(policy),
+        *_notice_purpose(policy),
     ]
+
+
+def _notice_purpose(policy: Policy) -> Iterator[Finding]:
+    pid = policy.notice_purpose
+    if pid is None:
+        return
+    purpose = policy.purposes.get(pid)
+    if purpose is None:
+        yield _error("unknown_purpose", ("notice_purpose",), f"unknown purpose '{pid}'")
+    elif not any(policy.items[i].normaliser is Normaliser.email for i in purpose.items):
+        yield _error(
+            "notice_purpose_without_email",
+            ("notice_purpose",),
+            f"purpose '{pid}' has no email item: notices cannot be sent under it",
+        )
 
 
 def _refs(

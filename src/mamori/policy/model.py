@@ -173,6 +173,17 @@ class Recipient(_Frozen):
     def foreign(self) -> bool:
         return self.country != "JP"
 
+    @property
+    def needs_art28_consent(self) -> bool:
+        """Abroad, outside the equivalent countries and without equivalent measures: any
+        provision (outsourcing and joint use included) needs the person's consent, given
+        after the Rule 17 information (Art. 28(1))."""
+        return (
+            self.foreign
+            and self.country not in EQUIVALENT_COUNTRIES
+            and self.equivalent_measures is None
+        )
+
 
 class Role(_Frozen):
     """A staff role and the items and purposes it may touch."""
@@ -372,6 +383,9 @@ class Policy(_Frozen):
     security_measures: SecurityMeasures
     datasets: dict[Id, Dataset] = Field(default_factory=dict)
     sections: dict[SectionId, Section] = Field(default_factory=dict)
+    # The purpose notices to the persons are sent under (policy changes, request results);
+    # sending one is a use of their contact address for it, so suspension applies.
+    notice_purpose: Id | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The content as plain JSON data: what versions hash and diffs compare."""

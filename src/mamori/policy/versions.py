@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -125,10 +126,13 @@ class PolicyVersions:
         effective: dt.date | None = None,
         audit: AuditLog | None = None,
         actor: str = "system",
+        then: Callable[[Connection, PolicyVersion, PolicyDiff | None], None] | None = None,
     ) -> PublishResult:
         """Store ``loaded`` as a new version unless it is the latest content already.
 
-        With ``audit``, a ``policy_publish`` entry is appended in the same transaction.
+        With ``audit``, a ``policy_publish`` entry is appended in the same transaction;
+        ``then`` runs in it too (what a new version changes elsewhere: consents it
+        supersedes, the announcement it needs), so all of it commits or none.
         """
         digest = content_hash(loaded.policy)
         today = self.today()
@@ -175,8 +179,11 @@ class PolicyVersions:
                 }
                 event = AuditEvent(actor=actor, action="policy_publish", detail=detail)
                 audit.append(session.connection(), [event])
+            version = _version(new)
+            if then is not None:
+                then(session.connection(), version, changes)
             self.generation += 1
-            return PublishResult(_version(new), True, changes, tuple(warnings))
+            return PublishResult(version, True, changes, tuple(warnings))
 
     def history(self) -> list[PolicyVersion]:
         with self._store.session() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -99,6 +100,12 @@ class Store:
                 f"database {self.safe_url} is at revision {current or 'none'}, expected {head}: "
                 "run `mamori init` or set auto_migrate"
             )
+
+    def timestamp(self, at: dt.datetime) -> object:
+        """A time as the driver stores it on raw statements: SQLite gets SQLAlchemy's text
+        form (UTC), other databases the aware datetime."""
+        utc = at.astimezone(dt.UTC)
+        return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self.dialect == "sqlite" else utc
 
     def purge_freed(self) -> None:
         """Push freed pages out of SQLite's write-ahead log after an erasure.

@@ -18,8 +18,11 @@ _SUBJECT_READ = (
     "FROM subjects s LEFT JOIN data_keys k ON k.subject_id = s.id WHERE s.id IN ({marks})"
 )
 _USE_READ = (
-    "SELECT s.id, s.erased_at, k.key_id, k.kek_id, k.wrapped, v.item, v.version, v.ciphertext "
+    "SELECT s.id, s.erased_at, k.key_id, k.kek_id, k.wrapped, c.state, u.scopes, "
+    "v.item, v.version, v.ciphertext "
     "FROM subjects s LEFT JOIN data_keys k ON k.subject_id = s.id "
+    "LEFT JOIN consent_current c ON c.subject_id = s.id "
+    "LEFT JOIN suspension_current u ON u.subject_id = s.id "
     "LEFT JOIN subject_values v ON v.subject_id = s.id "
     "WHERE s.id IN ({marks})"
 )
@@ -84,7 +87,8 @@ class Statements:
         return sql + " FOR UPDATE OF s" if lock and self.dialect != "sqlite" else sql
 
     def read_for_use(self, count: int) -> str:
-        """Subjects, wrapped keys and ciphertexts in one statement; a subject without values
+        """Subjects, wrapped keys, consent state, suspended scopes and ciphertexts in one
+        statement; a subject without values
         comes back once with NULL value columns. All of a subject's values are read (one
         range of the primary key, cheaper than a look-up per item); only those asked for
         are decrypted."""

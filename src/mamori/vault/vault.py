@@ -18,6 +18,8 @@ from typing import Any
 from mamori.access import AccessPolicy, Actor, Decision, LegalException, SubjectState
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
+from mamori.consent import ConsentView
+from mamori.consent import state as consent_state
 from mamori.errors import AccessDenied, CollectRefused, SubjectNotFound
 from mamori.keys import DataKey, Keyring, value_aad
 from mamori.policy.model import Normaliser, Policy
@@ -46,6 +48,8 @@ class _Subject:
     key: DataKey | None
     versions: dict[str, int] = field(default_factory=dict)
     ciphertexts: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+    consents: ConsentView | None = None
+    suspended: frozenset[str] = frozenset()
 
 
 class Vault:
@@ -360,7 +364,11 @@ class Vault:
             known = self._load_for_use(cur, batch)
             for sid in batch:
                 record = known.get(sid)
-                state = SubjectState(sid, record is not None, record is not None and record.erased)
+                state = (
+                    SubjectState(sid, False)
+                    if record is None
+                    else SubjectState(sid, True, record.erased, record.consents, record.suspended)
+                )
                 decision = access.decide(
                     actor, items, purpose, state, exception=exception, note=note
                 )
@@ -376,24 +384,31 @@ class Vault:
         return results
 
     def _load_for_use(self, cur: Any, ids: Sequence[str]) -> dict[str, _Subject]:
-        """Subjects with their data key opened and their ciphertexts: one statement per
-        chunk of subjects."""
+        """Subjects with their data key opened, their consent choices and suspended scopes,
+        and their ciphertexts: one statement per chunk of subjects."""
         out: dict[str, _Subject] = {}
         unique = list(dict.fromkeys(ids))
         open_key = self._keys.open_data_key
+        now = self._clock.now()
         for start in range(0, len(unique), _READ_CHUNK):
             chunk = unique[start : start + _READ_CHUNK]
             sql = self._use_sql.get(len(chunk))
             if sql is None:
                 sql = self._use_sql[len(chunk)] = self._sql.read_for_use(len(chunk))
             cur.execute(sql, chunk)
-            for sid, erased_at, key_id, kek_id, wrapped, item, version, ciphertext in cur:
+            for row in cur:
+                sid, erased_at, key_id, kek_id, wrapped, consents, scopes = row[:7]
                 record = out.get(sid)
                 if record is None:
                     key = None
                     if wrapped is not None and erased_at is None:
                         key = open_key(sid, bytes(key_id), kek_id, bytes(wrapped))
                     record = out[sid] = _Subject(sid, erased_at is not None, key)
+                    if consents is not None:
+                        record.consents = ConsentView(consent_state.loads(consents), now)
+                    if scopes is not None and scopes != "{}":
+                        record.suspended = frozenset(json.loads(scopes))
+                item, version, ciphertext = row[7:]
                 if item is not None:
                     record.ciphertexts[item] = (version, bytes(ciphertext))
         return out
