@@ -25,6 +25,7 @@ The hierarchy::
     ├── DecryptionError              decrypt_failed            (mamori.keys)
     │   └── UnwrapError              key_unwrap_failed         (mamori.keys)
     ├── KeyProviderError             key_provider_failed       (mamori.keys)
+    ├── NotifyError                  notify_failed             (mamori.notify)
     ├── InvalidAuditEvent            audit_event_invalid       (mamori.audit)
     ├── InvalidCheckpoint            audit_checkpoint_invalid  (mamori.audit)
     └── AuditChainBroken             audit_chain_broken        (mamori.audit)

@@ -90,6 +90,26 @@ class Settings(BaseModel):
     vault_mount: str = Field("transit", description="Mount point of Vault's transit engine")
     vault_key: str = Field("mamori", description="Name of the transit key in Vault")
 
+    honour_gpc: bool = Field(
+        False,
+        description="Treat a Global Privacy Control signal (Sec-GPC: 1) from a known person "
+        "as withdrawal of consent to marketing purposes and third parties",
+    )
+    notify_backend: Literal["file", "smtp"] = Field(
+        "file", description="How messages to persons go out: file (an outbox folder) or smtp"
+    )
+    outbox_dir: Path = Field(
+        Path("outbox"), description="Folder of the file outbox: one .eml file per message"
+    )
+    mail_from: str = Field(
+        "privacy@example.invalid", description="Sender address of messages to persons"
+    )
+    smtp_host: str = Field("", description="SMTP server for notify_backend = smtp")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port")
+    smtp_username: str = Field("", description="SMTP user name (empty: no login)")
+    smtp_password: str = Field("", description="SMTP password", json_schema_extra=_secret())
+    smtp_starttls: bool = Field(True, description="Require STARTTLS on the SMTP connection")
+
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _config_file: Path | None = PrivateAttr(default=None)
 
@@ -256,7 +276,11 @@ def _line_of(text: str, key: str) -> int | str:
 
 def _relative(name: str, value: Any, base: Path) -> Any:
     """Paths in a config file are relative to that file's folder."""
-    if name in ("policy", "key_file") and isinstance(value, str) and not Path(value).is_absolute():
+    if (
+        name in ("policy", "key_file", "outbox_dir")
+        and isinstance(value, str)
+        and not Path(value).is_absolute()
+    ):
         return str(base / value)
     if name == "database_url" and isinstance(value, str) and value.startswith("sqlite:///"):
         db = value.removeprefix("sqlite:///")

@@ -167,6 +167,38 @@ def publish(
 
 
 @app.command()
+def announce(
+    ctx: typer.Context,
+    version: int | None = typer.Option(
+        None, "--version", help="The version to announce (default: the newest announcement)."
+    ),
+    url: str = typer.Option("", "--url", help="Address of the policy page, put in messages."),
+    list_only: bool = typer.Option(False, "--list", help="List announcements, send nothing."),
+    as_json: bool = JSON,
+) -> None:
+    """Tell every person with a registered email about a policy change (policy §9)."""
+    with state(ctx).open() as core:
+        if list_only:
+            items = core.announcements.list()
+            if as_json:
+                print_json([a.to_dict() for a in items])
+                return
+            table = Table("version", "severity", "effective", "changes", "sent", "failed")
+            for a in items:
+                table.add_row(
+                    str(a.version), a.severity, str(a.effective_on), str(len(a.changes)),
+                    "-" if a.sent_at is None else str(a.sent), str(a.failed),
+                )  # fmt: skip
+            out.print(table)
+            return
+        summary = core.announce(actor=cli_actor_id(), version=version, policy_url=url)
+    if as_json:
+        print_json({"sent": summary.sent, "failed": summary.failed})
+        return
+    out.print(f"[green]announced[/]: {summary.sent} sent, {summary.failed} failed")
+
+
+@app.command()
 def history(ctx: typer.Context, as_json: bool = JSON) -> None:
     """List the published versions, oldest first."""
     with state(ctx).open() as core:

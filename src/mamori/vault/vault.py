@@ -306,6 +306,25 @@ class Vault:
             rows = cur.fetchall()
         return [r[0] for r in rows]
 
+    def holders(self, item: str) -> Iterator[str]:
+        """Ids of the subjects (not erased) holding a value of ``item``, in id order, read
+        a page at a time."""
+        last = ""
+        mark = self._sql.mark
+        sql = (
+            "SELECT v.subject_id FROM subject_values v JOIN subjects s ON s.id = v.subject_id "
+            f"WHERE v.item = {mark} AND v.subject_id > {mark} AND s.erased_at IS NULL "
+            f"ORDER BY v.subject_id LIMIT {_READ_CHUNK}"
+        )
+        while True:
+            with self._store.transaction(write=False) as cur:
+                cur.execute(sql, (item, last))
+                page = [row[0] for row in cur.fetchall()]
+            yield from page
+            if len(page) < _READ_CHUNK:
+                return
+            last = page[-1]
+
     # -- use -------------------------------------------------------------------------
 
     def use(
