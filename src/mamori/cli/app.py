@@ -14,12 +14,14 @@ from typer.core import TyperGroup
 from mamori import __version__
 from mamori.cli import (
     audit_cmd,
+    consent_cmd,
     init_cmd,
     keys_cmd,
     policy_cmd,
     serve_cmd,
     settings_cmd,
     subjects_cmd,
+    suspend_cmd,
 )
 from mamori.cli._context import state
 from mamori.cli._output import report_error
@@ -51,7 +53,10 @@ app.add_typer(policy_cmd.app, name="policy")
 app.add_typer(subjects_cmd.app, name="subjects")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(consent_cmd.app, name="consent")
 app.command("use")(subjects_cmd.use_command)
+app.command("suspend")(suspend_cmd.suspend)
+app.command("suspensions")(suspend_cmd.suspensions)
 app.command("init")(init_cmd.init)
 app.command("settings")(settings_cmd.settings)
 app.command("serve")(serve_cmd.serve)
