@@ -86,3 +86,20 @@ def test_api_lists_versions_and_errors_are_json(core: Mamori, client: TestClient
     bad = client.get("/policy", params={"lang": "fr"})
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "bad_request"
     assert client.get("/healthz").json()["status"] == "ok"
+
+
+def test_the_history_page_announces_changes_that_need_notice(
+    core: Mamori, client: TestClient, example_text: str
+) -> None:
+    core.publish(core.policy, effective=dt.date(2022, 3, 22))
+    changed = example_text.replace(
+        "    marketing: true\n", "    marketing: true\n    profiling: true\n", 1
+    )
+    core.publish(parse_policy(changed), effective=dt.date(2026, 12, 25))
+    announced = client.get("/v1/policy/announcements").json()
+    assert [a["version"] for a in announced] == [2]
+    assert announced[0]["severity"] in ("notice", "consent")
+    page = client.get("/policy/history")
+    assert "改定のお知らせ" in page.text and "2026-12-25から適用されます" in page.text
+    english = client.get("/policy/history", params={"lang": "en"})
+    assert "takes effect on 2026-12-25" in english.text

@@ -23,7 +23,6 @@ from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
 from mamori.consent import state as folded
 from mamori.consent.model import (
-    Choice,
     CollectionMethod,
     ConsentEvent,
     ConsentRecord,
@@ -31,6 +30,7 @@ from mamori.consent.model import (
     Target,
     TargetKind,
 )
+from mamori.consent.state import ConsentView
 from mamori.errors import ConsentRefused, NotFound, SubjectNotFound
 from mamori.policy.model import Policy, Recipient, RecipientKind
 from mamori.store import Store
@@ -409,13 +409,13 @@ class ConsentLedger:
 
     # reading -----------------------------------------------------------------------------
 
-    def state(self, subject: str) -> dict[str, Choice]:
-        """The current choice per target (a given consent past its validity is expired).
-        An unknown subject has no choices."""
+    def state(self, subject: str) -> ConsentView:
+        """The current choice per target, a read-only mapping (a given consent past its
+        validity is expired). An unknown subject has no choices."""
         with self._store.transaction(write=False) as cur:
             cur.execute(self._sql["current"], (subject,))
             row = cur.fetchone()
-        return folded.resolve(folded.loads(row[0] if row else None), self._clock.now())
+        return ConsentView(folded.loads(row[0] if row else None), self._clock.now())
 
     def history(self, subject: str) -> list[ConsentRecord]:
         """Every consent event of ``subject``, oldest first."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from mamori.consent.model import Choice, ConsentEvent, ConsentRecord
@@ -42,15 +42,17 @@ def replay(records: Iterable[ConsentRecord], now: dt.datetime) -> dict[str, Choi
     return resolve(state, now)
 
 
+_EVENTS = {e.value: e for e in ConsentEvent}
+_parse_time = dt.datetime.fromisoformat
+
+
 def _choice(target: str, entry: list[Any], now: dt.datetime) -> Choice:
     event, record_id, at, valid, version, items = entry
-    until = dt.datetime.fromisoformat(valid) if valid is not None else None
-    state = ConsentEvent(event)
-    if state is ConsentEvent.given and until is not None and until <= now:
+    until = _parse_time(valid) if valid is not None else None
+    state = _EVENTS[event]
+    if until is not None and state is ConsentEvent.given and until <= now:
         state = ConsentEvent.expired
-    return Choice(
-        target, state, record_id, dt.datetime.fromisoformat(at), until, version, frozenset(items)
-    )
+    return Choice(target, state, record_id, _parse_time(at), until, version, frozenset(items))
 
 
 def resolve(state: Mapping[str, list[Any]], now: dt.datetime) -> dict[str, Choice]:
@@ -58,19 +60,41 @@ def resolve(state: Mapping[str, list[Any]], now: dt.datetime) -> dict[str, Choic
     return {target: _choice(target, entry, now) for target, entry in sorted(state.items())}
 
 
-class ConsentView:
-    """One subject's choices at a moment, parsed only for the targets asked about: what
-    an access decision reads."""
+class ConsentView(Mapping[str, Choice]):
+    """One subject's choices at a moment, by target. A choice is parsed when it is first
+    asked for, so a decision (or a look-up of one target) pays for that target only."""
 
-    __slots__ = ("_now", "_state")
+    __slots__ = ("_done", "_now", "_state")
 
     def __init__(self, state: Mapping[str, list[Any]], now: dt.datetime) -> None:
         self._state = state
         self._now = now
+        self._done: dict[str, Choice] = {}
 
-    def get(self, target: str) -> Choice | None:
+    def get(self, target: str, default: Any = None) -> Any:
+        done = self._done.get(target)
+        if done is not None:
+            return done
         entry = self._state.get(target)
-        return _choice(target, entry, self._now) if entry is not None else None
+        if entry is None:
+            return default
+        choice = self._done[target] = _choice(target, entry, self._now)
+        return choice
+
+    def __getitem__(self, target: str) -> Choice:
+        choice = self.get(target)
+        if choice is None:
+            raise KeyError(target)
+        return choice  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._state))
+
+    def __len__(self) -> int:
+        return len(self._state)
+
+    def __repr__(self) -> str:
+        return f"ConsentView({sorted(self._state)})"
 
 
 def dumps(state: Compact) -> str:

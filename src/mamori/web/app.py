@@ -113,7 +113,15 @@ def create_app(core: Mamori) -> FastAPI:
         lang = lang or default_lang
         versions = list(reversed(core.versions.history()))
         current = in_force()
-        return page(request, "history.html.j2", lang, versions=versions, current=current)
+        announced = core.announcements.list()
+        return page(
+            request,
+            "history.html.j2",
+            lang,
+            versions=versions,
+            current=current,
+            announcements=announced,
+        )
 
     @app.get("/policy/{ref}", response_class=HTMLResponse, tags=["pages"])
     def version_page(request: Request, ref: str, lang: LangQuery = None) -> HTMLResponse:
@@ -126,6 +134,11 @@ def create_app(core: Mamori) -> FastAPI:
     @app.get("/v1/policy/versions", tags=["policy"])
     def list_versions() -> list[dict[str, Any]]:
         return [v.to_dict() for v in core.versions.history()]
+
+    @app.get("/v1/policy/announcements", tags=["policy"])
+    def list_announcements() -> list[dict[str, Any]]:
+        """Announcements of policy changes that need notice or consent, newest first."""
+        return [a.to_dict() for a in core.announcements.list()]
 
     @app.get("/v1/policy/versions/{ref}", tags=["policy"])
     def get_version(ref: str) -> dict[str, Any]:
