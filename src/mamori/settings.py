@@ -10,6 +10,7 @@ database) are taken relative to the file's own folder.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import tomllib
@@ -90,6 +91,12 @@ class Settings(BaseModel):
     vault_mount: str = Field("transit", description="Mount point of Vault's transit engine")
     vault_key: str = Field("mamori", description="Name of the transit key in Vault")
 
+    dataset_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="SQLAlchemy URL of each dataset of the data map, by dataset id (a table "
+        "in mamori.toml, JSON in the environment); MAMORI_DATASET_<ID>_URL also works",
+        json_schema_extra=_secret(),
+    )
     honour_gpc: bool = Field(
         False,
         description="Treat a Global Privacy Control signal (Sec-GPC: 1) from a known person "
@@ -120,6 +127,16 @@ class Settings(BaseModel):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone '{value}' (e.g. Asia/Tokyo)") from None
+        return value
+
+    @field_validator("dataset_urls", mode="before")
+    @classmethod
+    def _urls_from_json(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else {}
+            except ValueError:
+                raise ValueError('not JSON: use {"dataset_id": "postgresql://..."}') from None
         return value
 
     @field_validator("database_url")

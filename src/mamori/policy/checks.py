@@ -375,14 +375,31 @@ def _requests(policy: Policy) -> Iterator[Finding]:
 
 
 def _datasets(policy: Policy) -> Iterator[Finding]:
+    """References inside the data map; whether every table can be reached from one where
+    the person is found is the connectors' planner's check (it needs the whole graph)."""
     for did, dataset in policy.datasets.items():
         loc: Loc = ("datasets", did)
         yield from _refs(dataset.purposes, policy.purposes, (*loc, "purposes"), "purpose")
         for tname, table in dataset.tables.items():
-            for column, item_id in table.columns.items():
+            tloc: Loc = (*loc, "tables", tname)
+            for column in table.columns:
                 yield from _refs(
-                    [item_id], policy.items, (*loc, "tables", tname, "columns", column), "item"
+                    [table.column(column).item], policy.items, (*tloc, "columns", column), "item"
                 )
+            for column, item_id in table.identity.items():
+                yield from _refs([item_id], policy.items, (*tloc, "identity", column), "item")
+            for index, ref in enumerate(table.references):
+                rloc: Loc = (*tloc, "references", index)
+                if ref.table not in dataset.tables:
+                    yield _error(
+                        "unknown_table", (*rloc, "table"), f"no table '{ref.table}' in {did}"
+                    )
+                if len(ref.columns) != len(ref.to):
+                    yield _error(
+                        "reference_mismatch",
+                        rloc,
+                        f"{len(ref.columns)} columns refer to {len(ref.to)} columns",
+                    )
 
 
 def _items(policy: Policy) -> Iterator[Finding]:

@@ -27,9 +27,11 @@ from pydantic import (
 __all__ = [
     "EQUIVALENT_COUNTRIES",
     "FEE_KINDS",
+    "Column",
     "Controller",
     "Dataset",
     "Duration",
+    "Erasure",
     "Fee",
     "Item",
     "ItemClass",
@@ -39,6 +41,7 @@ __all__ = [
     "Purpose",
     "Recipient",
     "RecipientKind",
+    "Reference",
     "RequestKind",
     "RequestKindOffer",
     "Requests",
@@ -46,6 +49,7 @@ __all__ = [
     "Role",
     "Rule17",
     "SecurityMeasures",
+    "Table",
 ]
 
 Id = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
@@ -319,19 +323,67 @@ class Controller(_Frozen):
     established: dt.date
 
 
+# SQL names in the data map: plain identifiers (a table may be schema-qualified). They are
+# quoted by SQLAlchemy when queries are built; the pattern keeps them unambiguous.
+SqlName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")]
+TableName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$"),
+]
+
+
+class Erasure(StrEnum):
+    """What erasing a person does to a column of an external table."""
+
+    null = "null"  # set the column to NULL
+    mask = "mask"  # replace the value by a keyed hash (stable, not reversible)
+    delete_row = "delete_row"  # delete the whole row (children first)
+    keep = "keep"  # keep it (another law requires it); shown in the plan
+
+
+class Column(_Frozen):
+    """A mapped column: the item it holds, what erasure does, whether correction writes it."""
+
+    item: Id
+    erase: Erasure = Erasure.null
+    correct: bool = False
+
+
+class Reference(_Frozen):
+    """This table's ``columns`` hold the values of ``table``'s ``to`` columns (a foreign
+    key, declared in the database or not). Followed in both directions."""
+
+    columns: tuple[SqlName, ...] = Field(min_length=1)
+    table: TableName
+    to: tuple[SqlName, ...] = Field(min_length=1)
+
+
 class Table(_Frozen):
-    subject_key: Text
-    columns: dict[Text, Id] = Field(min_length=1)
+    """A table holding personal data: how the person is found in it or reached from
+    another table, and what each column holds."""
+
+    primary_key: tuple[SqlName, ...] = ()
+    identity: dict[SqlName, Id] = Field(default_factory=dict)  # column -> item to match on
+    subject_key: SqlName | None = None  # a column holding mamori's subject id
+    columns: dict[SqlName, Id | Column] = Field(min_length=1)
+    references: tuple[Reference, ...] = ()
+
+    def column(self, name: str) -> Column:
+        """The mapped column ``name`` in its long form."""
+        value = self.columns[name]
+        return value if isinstance(value, Column) else Column(item=value)
 
 
 class Dataset(_Frozen):
-    """Where personal data lives outside the vault (the data map)."""
+    """Where personal data lives outside the vault (the data map). The connection URL is
+    never in the policy: it comes from the settings (``dataset_urls``) or the environment
+    (``MAMORI_DATASET_<ID>_URL``)."""
 
     system: Text
     engine: Literal["postgresql", "mysql", "sqlite", "other"] = "other"
     department: Localized | None = None
     purposes: tuple[Id, ...] = ()
-    tables: dict[Text, Table] = Field(default_factory=dict)
+    tables: dict[TableName, Table] = Field(default_factory=dict)
 
 
 class Section(_Frozen):
