@@ -22,13 +22,15 @@ from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock, SystemClock
 from mamori.consent import ConsentLedger, ConsentRecord
 from mamori.consent.reconsent import superseded_targets
-from mamori.errors import ConfigError, NoPolicyInForce
-from mamori.keys import Keyring, RotationReport
+from mamori.errors import ConfigError, NoPolicyInForce, NotFound
+from mamori.jobs import FULFIL, Job, JobQueue
+from mamori.keys import MASKS, Keyring, RotationReport
 from mamori.notify import FileOutbox, Notifier, Outbox, SendSummary, SmtpOutbox
 from mamori.policy.diff import PolicyDiff
 from mamori.policy.loader import LoadedPolicy, load_policy
 from mamori.policy.model import Policy
 from mamori.policy.versions import PolicyVersion, PolicyVersions, PublishResult
+from mamori.requests import Fulfiller, Request, RequestDesk
 from mamori.settings import Settings
 from mamori.store import Store
 from mamori.suspension import Suspensions
@@ -217,6 +219,48 @@ class Mamori:
             )
         )
         return summary
+
+    @cached_property
+    def requests(self) -> RequestDesk:
+        """The person's requests (policy §7, Art. 32-39)."""
+        return RequestDesk(
+            self.store,
+            self.audit,
+            self.clock,
+            self.keys,
+            self.vault,
+            lambda: self.access().policy,
+            lambda: self.notifier,
+            self.today,
+            self.settings.default_lang,
+        )
+
+    @cached_property
+    def jobs(self) -> JobQueue:
+        """Work recorded in the database and run by a worker (fulfilment)."""
+        return JobQueue(self.store, self.clock)
+
+    def fulfil(self, request_id: str, *, actor: str, now: bool = False) -> Request | Job:
+        """Fulfil a verified request: queued as a job (the worker runs it), or with
+        ``now`` run here and the request returned."""
+        request = self.requests.start(request_id, actor=actor)
+        if now:
+            return Fulfiller(self).run(request.id, actor=actor)
+        job = self.jobs.enqueue(FULFIL, request.id)
+        if self.settings.job_backend == "celery":
+            from mamori.jobs.celery_app import send
+
+            send(self.settings, job.id)
+        return job
+
+    def connector(self, dataset: str) -> Any:
+        """The connector to a system of the data map (its URL from the settings)."""
+        from mamori.connectors import connector_for  # type: ignore[import-not-found]
+
+        policy = self.access().policy
+        if dataset not in policy.datasets:
+            raise NotFound(f"the policy maps no dataset '{dataset}'")
+        return connector_for(self.settings, policy, dataset, self.keys.mac(MASKS).key_bytes())
 
     def version_number(self) -> int | None:
         """The number of the policy version in force today (None before any)."""

@@ -97,6 +97,16 @@ class Settings(BaseModel):
         "in mamori.toml, JSON in the environment); MAMORI_DATASET_<ID>_URL also works",
         json_schema_extra=_secret(),
     )
+    job_backend: Literal["inprocess", "celery"] = Field(
+        "inprocess",
+        description="Who runs jobs (request fulfilment): inprocess (a thread of mamori serve) "
+        "or celery (mamori worker processes, Redis as broker)",
+    )
+    broker_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Celery broker URL for job_backend = celery",
+        json_schema_extra=_secret(),
+    )
     honour_gpc: bool = Field(
         False,
         description="Treat a Global Privacy Control signal (Sec-GPC: 1) from a known person "

@@ -186,7 +186,8 @@ def test_status_counts_keys_per_kek(
         False,
         False,
     )
-    assert (only.data_keys, only.service_keys, only.age_days) == (3, 2, 10)
+    # blind index, audit signing, sealing, codes, masks
+    assert (only.data_keys, only.service_keys, only.age_days) == (3, 5, 10)
     with store.engine.begin() as conn:
         conn.execute(
             DATA_KEYS.update().where(DATA_KEYS.c.subject_id == "c").values(kek_id="kek-lost")

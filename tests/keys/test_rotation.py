@@ -27,6 +27,7 @@ from mamori.store.tables import Base
 SUBJECTS = Base.metadata.tables["subjects"]
 DATA_KEYS = Base.metadata.tables["data_keys"]
 SERVICE_KEYS = Base.metadata.tables["service_keys"]
+SERVICE = 5  # blind index, audit signing, sealing, codes, masks
 COUNT = 120
 
 
@@ -118,9 +119,9 @@ def test_rotation_rewraps_every_key_while_reads_go_on(
     report = keyring.rotate(batch_size=25, progress=progress)
     new = provider.primary_id
     assert report.new_id == new != old and report.old_ids == (old,)
-    assert (report.rewrapped, report.remaining, report.resumed) == (COUNT + 2, 0, False)
+    assert (report.rewrapped, report.remaining, report.resumed) == (COUNT + SERVICE, 0, False)
     assert report.retired == (old,) and report.seconds > 0
-    assert calls[0] == (0, COUNT + 2) and calls[-1] == (COUNT + 2, COUNT + 2)
+    assert calls[0] == (0, COUNT + SERVICE) and calls[-1] == (COUNT + SERVICE, COUNT + SERVICE)
     assert {old, new} in seen  # reads in between batches saw both KEKs, and succeeded
     assert kek_ids_in_use(store) == {new}
     assert [(i.id, i.primary, i.retired) for i in provider.describe()] == [
@@ -132,7 +133,7 @@ def test_rotation_rewraps_every_key_while_reads_go_on(
     assert fresh.blind_index().digest("email", "x@example.jp") == digest
     assert [(s.id, s.data_keys, s.service_keys) for s in keyring.status()] == [
         (old, 0, 0),
-        (new, COUNT, 2),
+        (new, COUNT, SERVICE),
     ]
 
 

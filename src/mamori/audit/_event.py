@@ -52,6 +52,8 @@ ACTIONS = frozenset(
         "lift",
         "announce",
         "notify",
+        "request",
+        "download",
     }
 )
 _actions: set[str] = set(ACTIONS)

@@ -16,11 +16,14 @@ from mamori.keys._keyfile import LocalKeyring
 from mamori.keys._secret import SecretBytes
 from mamori.keys._values import KeyStatus, RotationReport, WrappedDataKey
 from mamori.keys._vault_transit import VaultTransitKek
-from mamori.keys.keyring import AUDIT_SIGNING, BLIND_INDEX, Keyring
+from mamori.keys.keyring import AUDIT_SIGNING, BLIND_INDEX, CODES, MASKS, SEALING, Keyring
 
 __all__ = [
     "AUDIT_SIGNING",
     "BLIND_INDEX",
+    "CODES",
+    "MASKS",
+    "SEALING",
     "BlindIndex",
     "DataKey",
     "DecryptionError",

@@ -28,6 +28,10 @@ class BlindIndex(Secret):
     def _label(self) -> str:
         return f"key_id={self.key_id}"
 
+    def key_bytes(self) -> bytes:
+        """The raw key, for a consumer that keys its own HMAC (erasure masks)."""
+        return self._key
+
     def digest(self, item: str, normalised: str) -> bytes:
         if "\x00" in item:
             raise ValueError("an item id cannot contain NUL")

@@ -32,10 +32,15 @@ from mamori.keys._values import KeyStatus, RotationReport, WrappedDataKey
 from mamori.settings import Settings
 from mamori.store import Store
 
-__all__ = ["AUDIT_SIGNING", "BLIND_INDEX", "Keyring"]
+__all__ = ["AUDIT_SIGNING", "BLIND_INDEX", "CODES", "MASKS", "SEALING", "Keyring"]
 
 BLIND_INDEX = "blind_index"
 AUDIT_SIGNING = "audit_signing"
+# Keys of mamori's own records: request payloads and packages (AES-256-GCM), verification
+# codes (HMAC), masks written into external systems at erasure (HMAC).
+SEALING = "sealing"
+CODES = "codes"
+MASKS = "masks"
 Progress = Callable[[int, int], None]
 
 
@@ -160,6 +165,21 @@ class Keyring(Secret):
         SQLite must not happen while the caller holds a write transaction."""
         self.blind_index()
         self.audit_signer()
+        for name in (SEALING, CODES, MASKS):
+            self._service_key(name)
+
+    def sealer(self) -> DataKey:
+        """The AES-256-GCM key that seals mamori's own records (request payloads,
+        disclosure packages); use it with associated data naming the record."""
+        key_id, raw = self._service_key(SEALING)
+        return DataKey(raw, hashlib.sha256(key_id.encode()).digest()[:8])
+
+    def mac(self, name: str) -> BlindIndex:
+        """An HMAC key for ``codes`` (verification codes) or ``masks`` (erasure masks)."""
+        if name not in (CODES, MASKS):
+            raise ValueError("mac() serves the codes and masks keys")
+        key_id, raw = self._service_key(name)
+        return BlindIndex(raw.expose(), key_id)
 
     def blind_index(self) -> BlindIndex:
         """The HMAC key of blind indexes (made on first use)."""

@@ -306,6 +306,36 @@ class Vault:
             rows = cur.fetchall()
         return [r[0] for r in rows]
 
+    def for_request(
+        self, subject: str, items: Sequence[str] | None, request_id: str, actor: Actor
+    ) -> dict[str, str]:
+        """The values of ``items`` (all when None) read to answer the person's own request
+        (a verification code to their registered contact, a disclosure to them).
+
+        This is not a use for a purpose, so the access decision's purpose and consent
+        checks do not apply, and a suspension does not stop it (Art. 32-35 oblige the
+        business to answer). It is recorded as ``export`` with the request id.
+        """
+        with self._store.transaction() as cur:
+            record = self._load_for_use(cur, [subject]).get(subject)
+            if record is None:
+                raise SubjectNotFound(f"no subject '{subject}'")
+            if record.erased or record.key is None:
+                raise SubjectNotFound(f"subject '{subject}' was erased")
+            held = record.ciphertexts
+            wanted = sorted(held) if items is None else [i for i in items if i in held]
+            stored = [(i, *held[i]) for i in wanted]
+            plain = record.key.decrypt_values(subject, stored)
+            event = AuditEvent(
+                actor=actor.id,
+                action="export",
+                subject=subject,
+                items=tuple(wanted),
+                detail={"role": actor.role, "request": request_id[:40]},
+            )
+            self._audit.append_cursor(cur, self._sql.dialect, [event], entries=False)
+        return {i: p.decode("utf-8") for i, p in zip(wanted, plain, strict=True)}
+
     def holders(self, item: str) -> Iterator[str]:
         """Ids of the subjects (not erased) holding a value of ``item``, in id order, read
         a page at a time."""
