@@ -20,6 +20,7 @@ from mamori.access import AccessPolicy, Actor
 from mamori.announcements import Announcements
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock, SystemClock
+from mamori.connectors import Connector, connector_for
 from mamori.consent import ConsentLedger, ConsentRecord
 from mamori.consent.reconsent import superseded_targets
 from mamori.errors import ConfigError, NoPolicyInForce, NotFound
@@ -253,9 +254,9 @@ class Mamori:
             send(self.settings, job.id)
         return job
 
-    def connector(self, dataset: str) -> Any:
-        """The connector to a system of the data map (its URL from the settings)."""
-        from mamori.connectors import connector_for  # type: ignore[import-not-found]
+    def connector(self, dataset: str) -> Connector:
+        """The connector to a system of the data map (its URL from the settings); use it
+        in a ``with`` block, which closes its connections."""
 
         policy = self.access().policy
         if dataset not in policy.datasets:

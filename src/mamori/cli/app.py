@@ -15,13 +15,16 @@ from mamori import __version__
 from mamori.cli import (
     audit_cmd,
     consent_cmd,
+    datasets_cmd,
     init_cmd,
     keys_cmd,
     policy_cmd,
+    requests_cmd,
     serve_cmd,
     settings_cmd,
     subjects_cmd,
     suspend_cmd,
+    worker_cmd,
 )
 from mamori.cli._context import state
 from mamori.cli._output import report_error
@@ -54,12 +57,15 @@ app.add_typer(subjects_cmd.app, name="subjects")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(consent_cmd.app, name="consent")
+app.add_typer(requests_cmd.app, name="requests")
+app.add_typer(datasets_cmd.app, name="datasets")
 app.command("use")(subjects_cmd.use_command)
 app.command("suspend")(suspend_cmd.suspend)
 app.command("suspensions")(suspend_cmd.suspensions)
 app.command("init")(init_cmd.init)
 app.command("settings")(settings_cmd.settings)
 app.command("serve")(serve_cmd.serve)
+app.command("worker")(worker_cmd.worker)
 
 
 def _version(value: bool) -> None:

@@ -59,6 +59,7 @@ def init(
         with Mamori.open(settings) as core:
             warnings = core.policy.warnings
             db = core.store.safe_url
+            core.keys.ensure_service_keys()
     except BaseException:
         # Leave nothing half-made: the files written here go, and so does a new folder.
         for path in (toml_path, policy_path, *([key_file] if made_key else [])):

@@ -17,7 +17,8 @@ def serve(
     host: str | None = typer.Option(None, "--host", help="Address to listen on."),
     port: int | None = typer.Option(None, "--port", help="Port to listen on."),
 ) -> None:
-    """Serve the published policy, the public-matters page and the API.
+    """Serve the published policy, the public-matters page and the API; with the default
+    job backend, also run queued jobs (request fulfilment) in a thread.
 
     The policy file is validated first. If nothing was ever published, the file is
     published as the first version, so a new service has a policy in force from the start.
@@ -43,6 +44,12 @@ def serve(
         )
     settings = core.settings
     note(f"mamori serving {settings.policy} on http://{settings.host}:{settings.port}/")
+    worker = None
+    if settings.job_backend == "inprocess":
+        from mamori.jobs import Worker
+
+        worker = Worker(core).start()
+        note("running jobs (request fulfilment) in this process")
     try:
         uvicorn.run(
             create_app(core),
@@ -51,4 +58,8 @@ def serve(
             log_level=settings.log_level,
         )
     finally:
+        if worker is not None:
+            thread, stop = worker
+            stop.set()
+            thread.join(timeout=30)
         core.close()

@@ -55,7 +55,17 @@ def check(policy: Policy) -> list[Finding]:
         *_datasets(policy),
         *_items(policy),
         *_notice_purpose(policy),
+        *_data_map(policy),
     ]
+
+
+def _data_map(policy: Policy) -> Iterator[Finding]:
+    """The data map's graph rules (references, reachability, keys, cycles) live with the
+    planner that runs them; imported here so a policy that loads can be planned."""
+    from mamori.connectors.checks import dataset_findings
+
+    for dataset_id, dataset in policy.datasets.items():
+        yield from dataset_findings(dataset_id, dataset)
 
 
 def _notice_purpose(policy: Policy) -> Iterator[Finding]:
@@ -375,8 +385,7 @@ def _requests(policy: Policy) -> Iterator[Finding]:
 
 
 def _datasets(policy: Policy) -> Iterator[Finding]:
-    """References inside the data map; whether every table can be reached from one where
-    the person is found is the connectors' planner's check (it needs the whole graph)."""
+    """Item and purpose references of the data map (its graph: :func:`_data_map`)."""
     for did, dataset in policy.datasets.items():
         loc: Loc = ("datasets", did)
         yield from _refs(dataset.purposes, policy.purposes, (*loc, "purposes"), "purpose")
@@ -388,18 +397,6 @@ def _datasets(policy: Policy) -> Iterator[Finding]:
                 )
             for column, item_id in table.identity.items():
                 yield from _refs([item_id], policy.items, (*tloc, "identity", column), "item")
-            for index, ref in enumerate(table.references):
-                rloc: Loc = (*tloc, "references", index)
-                if ref.table not in dataset.tables:
-                    yield _error(
-                        "unknown_table", (*rloc, "table"), f"no table '{ref.table}' in {did}"
-                    )
-                if len(ref.columns) != len(ref.to):
-                    yield _error(
-                        "reference_mismatch",
-                        rloc,
-                        f"{len(ref.columns)} columns refer to {len(ref.to)} columns",
-                    )
 
 
 def _items(policy: Policy) -> Iterator[Finding]:

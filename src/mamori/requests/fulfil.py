@@ -10,7 +10,6 @@ and crypto-shreds the vault entry last.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -105,7 +104,8 @@ class Fulfiller:
         systems: dict[str, Any] = {}
         status = progress.setdefault("systems", {})
         for dataset in self._systems():
-            rows = core.connector(dataset).disclose(identities, subject_id=request.subject)
+            with core.connector(dataset) as system:
+                rows = system.disclose(identities, subject_id=request.subject)
             systems[dataset] = rows
             status[dataset] = "done"
         self._package(request, values, systems, progress)
@@ -161,8 +161,11 @@ class Fulfiller:
         for dataset in self._systems():
             if status.get(dataset) == "done":
                 continue
-            report = core.connector(dataset).correct(identities, asked, subject_id=request.subject)
-            changed[dataset] = sorted(_columns(report))
+            with core.connector(dataset) as system:
+                report = system.correct(identities, asked, subject_id=request.subject)
+            changed[dataset] = sorted(
+                f"{table}.{column}" for table, cols in report.columns.items() for column in cols
+            )
             status[dataset] = "done"
         progress["changed_items"] = sorted(asked)
         progress.setdefault("changed_columns", {}).update(changed)
@@ -180,12 +183,13 @@ class Fulfiller:
             if status.get(dataset) == "done":
                 continue
             try:
-                report = core.connector(dataset).erase(identities, subject_id=request.subject)
+                with core.connector(dataset) as system:
+                    report = system.erase(identities, subject_id=request.subject)
             except MamoriError as exc:
                 status[dataset] = f"failed: {exc.code}"
                 raise
             status[dataset] = "done"
-            progress.setdefault("erased", {})[dataset] = _plain(report)
+            progress.setdefault("erased", {})[dataset] = report.to_dict()
         core.vault.erase(request.subject, actor, reason=f"request {request.id}")
         status["vault"] = "done"
 
@@ -275,19 +279,3 @@ class Fulfiller:
 def _officer_role(core: Mamori) -> str:
     policy = core.access().policy
     return next(rid for rid, role in policy.roles.items() if role.officer)
-
-
-def _columns(report: Any) -> list[str]:
-    data = _plain(report)
-    if isinstance(data, Mapping):
-        cols = data.get("columns") or data.get("changed") or []
-        return [str(c) for c in cols]
-    return []
-
-
-def _plain(report: Any) -> Any:
-    if hasattr(report, "to_dict"):
-        return report.to_dict()
-    if isinstance(report, dt.date):
-        return report.isoformat()
-    return report

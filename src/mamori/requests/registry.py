@@ -137,6 +137,8 @@ class RequestDesk:
         contact_item: str | None = None
         if subject is None and contact is None:
             problems["subject"] = "subject_or_contact_required"
+        elif subject is not None and not self._vault.exists(subject):
+            problems["subject"] = "subject_unknown"
         elif subject is None and contact is not None:
             contact_item, value = contact
             item = policy.items.get(contact_item)
@@ -207,6 +209,7 @@ class RequestDesk:
             address = values.get(email_item)
         now = self._clock.now()
         code = f"{secrets.randbelow(10**6):06d}"
+        mac = self._code_mac(request.id, code)  # before the write lock: may make the key
         with self._store.transaction() as cur:
             cur.execute(
                 self._sql("DELETE FROM verification_codes WHERE request_id = ?"), (request.id,)
@@ -218,7 +221,7 @@ class RequestDesk:
                 ),
                 (
                     request.id,
-                    self._code_mac(request.id, code),
+                    mac,
                     self._store.timestamp(now + dt.timedelta(minutes=CODE_MINUTES)),
                     self._store.timestamp(now),
                 ),
@@ -248,6 +251,7 @@ class RequestDesk:
         request = self.get(request_id)
         self._require(request, {RequestState.verifying})
         now = self._clock.now()
+        given = self._code_mac(request.id, code.strip())
         with self._store.transaction() as cur:
             lock = "" if self._mark == "?" else " FOR UPDATE"
             cur.execute(
@@ -269,7 +273,7 @@ class RequestDesk:
                 ),
                 (request.id,),
             )
-            good = hmac.compare_digest(mac, self._code_mac(request.id, code.strip()))
+            good = hmac.compare_digest(mac, given)
             if not good or request.subject is None:
                 if attempts + 1 >= CODE_ATTEMPTS:
                     self._move(cur, request, RequestState.verifying, actor, "attempts_exhausted")

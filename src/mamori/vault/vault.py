@@ -336,6 +336,12 @@ class Vault:
             self._audit.append_cursor(cur, self._sql.dialect, [event], entries=False)
         return {i: p.decode("utf-8") for i, p in zip(wanted, plain, strict=True)}
 
+    def exists(self, subject: str) -> bool:
+        """Whether ``subject`` is a subject of this vault (erased ones included)."""
+        with self._store.transaction(write=False) as cur:
+            cur.execute(f"SELECT 1 FROM subjects WHERE id = {self._sql.mark}", (subject,))
+            return cur.fetchone() is not None
+
     def holders(self, item: str) -> Iterator[str]:
         """Ids of the subjects (not erased) holding a value of ``item``, in id order, read
         a page at a time."""
