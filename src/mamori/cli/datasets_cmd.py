@@ -49,8 +49,8 @@ def check(ctx: typer.Context, file: Path | None = FILE, as_json: bool = JSON) ->
     except PolicyError as exc:  # loading runs the same rules: the map's errors land here
         if not as_json:
             raise
-        errors = [i.to_dict() for i in exc.issues if i.severity == "error"]
-        print_json({"valid": False, "datasets": {}, "errors": errors, "warnings": []})
+        found = [i.to_dict() for i in exc.issues if i.severity == "error"]
+        print_json({"valid": False, "datasets": {}, "errors": found, "warnings": []})
         raise typer.Exit(2) from None
     issues = [_issue(f, loaded) for f in check_datasets(loaded.policy)]
     errors = [i for i in issues if i.severity == "error"]
