@@ -80,6 +80,7 @@ def test_a_code_goes_only_to_the_registered_address_and_verifies_the_request(
     request = submitted.request
     assert request.subject == hanako and request.state is RequestState.received
     assert request.due_on == dt.date(2026, 12, 9)  # 14 days from receipt (policy)
+    assert request.fee == 1000  # the policy's fee for a disclosure (Art. 38)
     core.requests.send_code(request.id, actor="web")
     [message] = outbox(tmp_path)
     assert str(message["To"]) == "hanako@example.jp"

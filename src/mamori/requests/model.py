@@ -108,6 +108,7 @@ class Request:
     error: str | None = None
     closed_at: dt.datetime | None = None
     idempotency_key: str | None = field(default=None, repr=False)
+    fee: int | None = None  # JPY the policy charges for this kind (Art. 38), if any
 
     @property
     def open(self) -> bool:
@@ -133,6 +134,7 @@ class Request:
             "result": self.result,
             "error": self.error,
             "closed_at": self.closed_at.isoformat() if self.closed_at else None,
+            "fee": self.fee,
         }
         if today is not None:
             out["days_left"] = self.days_left(today) if self.open else None

@@ -49,7 +49,7 @@ _REASON_MAX = 2000
 
 _COLUMNS = (
     "id, kind, state, subject_id, channel, by_agent, received_at, due_on, verification, "
-    "reject_code, reject_reason, result, error, closed_at, idempotency_key"
+    "reject_code, reject_reason, result, error, closed_at, idempotency_key, fee"
 )
 
 
@@ -171,17 +171,19 @@ class RequestDesk:
         rid = new_request_id()
         due = self._today() + dt.timedelta(days=policy.requests.target_days)
         sealed = self._seal(rid, payload) if payload else None
+        charge = offered[what].fee
+        fee = charge.amount if charge is not None else None
         with self._store.transaction() as cur:
             cur.execute(
                 self._sql(
                     "INSERT INTO requests (id, kind, state, subject_id, channel, by_agent, "
                     "contact_item, contact_digest, idempotency_key, payload, received_at, "
-                    "due_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    "due_on, fee) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 (
                     rid, what.value, RequestState.received.value, subject, how.value,
                     by_agent, contact_item, digest, idempotency_key, sealed,
-                    self._store.timestamp(now), self._day(due),
+                    self._store.timestamp(now), self._day(due), fee,
                 ),
             )  # fmt: skip
             self._event(cur, rid, None, RequestState.received, actor, what.value, subject)
@@ -607,7 +609,7 @@ def _day(value: Any) -> dt.date:
 
 def _request(row: Sequence[Any]) -> Request:
     (rid, kind, state, subject, channel, agent, received, due, verification, code, reason,
-     result, error, closed, key) = row  # fmt: skip
+     result, error, closed, key, fee) = row  # fmt: skip
     return Request(
         id=rid,
         kind=RequestKind(kind),
@@ -624,6 +626,7 @@ def _request(row: Sequence[Any]) -> Request:
         error=error,
         closed_at=_aware(closed) if closed else None,
         idempotency_key=key,
+        fee=fee,
     )
 
 

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("contact_digest", sa.LargeBinary(32), nullable=True),
         sa.Column("idempotency_key", sa.String(200), nullable=True, unique=True),
         sa.Column("payload", sa.LargeBinary(), nullable=True),  # encrypted JSON: what is asked
+        sa.Column("fee", sa.Integer(), nullable=True),  # JPY, as the policy set it (Art. 38)
         _ts("received_at"),
         sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("verification", sa.Text(), nullable=True),  # JSON: method, checked, by
