@@ -31,6 +31,7 @@ from mamori.policy.diff import PolicyDiff
 from mamori.policy.loader import LoadedPolicy, load_policy
 from mamori.policy.model import Policy
 from mamori.policy.versions import PolicyVersion, PolicyVersions, PublishResult
+from mamori.provision import ProvisionRecords, Provisions
 from mamori.requests import Fulfiller, Request, RequestDesk
 from mamori.settings import Settings
 from mamori.store import Store
@@ -234,6 +235,24 @@ class Mamori:
             lambda: self.notifier,
             self.today,
             self.settings.default_lang,
+        )
+
+    @cached_property
+    def records(self) -> ProvisionRecords:
+        """Records of provision and receipt (Art. 29-31), kept for their periods."""
+        return ProvisionRecords(self.store, self.audit, self.clock, self.today)
+
+    @cached_property
+    def provisions(self) -> Provisions:
+        """Giving data to recipients, and recording data received (policy §6)."""
+        return Provisions(
+            self.store,
+            self.vault,
+            self.records,
+            self.keys,
+            self.versions,
+            self.access,
+            self.clock.now,
         )
 
     @cached_property

@@ -21,11 +21,15 @@ The hierarchy::
     │   └── NoPolicyInForce          no_policy_in_force
     ├── CollectRefused               collect_refused
     │   └── ConsentRefused           consent_refused
+    │       ├── RequestRefused       request_refused           (mamori.requests)
+    │       └── ProvisionRefused     provision_refused         (mamori.provision)
     ├── AccessDenied                 access_denied
     ├── DecryptionError              decrypt_failed            (mamori.keys)
     │   └── UnwrapError              key_unwrap_failed         (mamori.keys)
     ├── KeyProviderError             key_provider_failed       (mamori.keys)
     ├── NotifyError                  notify_failed             (mamori.notify)
+    ├── ConnectorError               connector_failed          (mamori.connectors)
+    ├── ExportError                  export_invalid            (mamori.provision)
     ├── InvalidAuditEvent            audit_event_invalid       (mamori.audit)
     ├── InvalidCheckpoint            audit_checkpoint_invalid  (mamori.audit)
     └── AuditChainBroken             audit_chain_broken        (mamori.audit)

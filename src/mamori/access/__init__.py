@@ -1,7 +1,7 @@
 """Access decisions: who × items × purpose × subject state → :class:`Decision`."""
 
 from mamori.access.decision import Actor, Decision, LegalException, Outcome, Reason
-from mamori.access.engine import AccessPolicy, SubjectState
+from mamori.access.engine import AccessPolicy, ProvisionTerms, SubjectState
 
 __all__ = [
     "AccessPolicy",
@@ -9,6 +9,7 @@ __all__ = [
     "Decision",
     "LegalException",
     "Outcome",
+    "ProvisionTerms",
     "Reason",
     "SubjectState",
 ]

@@ -34,6 +34,7 @@ class Reason(StrEnum):
     consent_superseded = "consent_superseded"  # the policy changed since: ask again
     consent_expired = "consent_expired"
     consent = "consent"  # allowed beyond the purposes by the person's consent (Art. 18(1))
+    referable_consent_missing = "referable_consent_missing"  # Art. 31: no consent to acquire
 
 
 class LegalException(StrEnum):

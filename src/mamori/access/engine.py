@@ -18,7 +18,13 @@ from mamori.access.decision import Actor, Decision, LegalException, Outcome, Rea
 from mamori.policy.checks import role_closure
 from mamori.policy.model import Policy
 
-__all__ = ["AccessPolicy", "ConsentChoice", "ConsentLookup", "SubjectState"]
+__all__ = [
+    "AccessPolicy",
+    "ConsentChoice",
+    "ConsentLookup",
+    "ProvisionTerms",
+    "SubjectState",
+]
 
 _STATIC_LIMIT = 4096  # decisions differ per subject only in its state; the rest is kept
 
@@ -32,6 +38,40 @@ class ConsentChoice(Protocol):
     def record_id(self) -> str: ...
     @property
     def items(self) -> frozenset[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ProvisionTerms:
+    """What giving data to a recipient needs of each subject, on top of the use itself:
+    consent to the recipient (a third party, Art. 27(1); abroad, Art. 28(1)), consent to
+    its acquiring personally referable items (Art. 31), and no stop of provision
+    (Art. 35(3)) when it is a third party."""
+
+    recipient: str
+    consent: bool
+    referable: bool
+    third_party: bool
+
+
+def _provision_checks(
+    terms: ProvisionTerms, wanted: tuple[str, ...], subject: SubjectState
+) -> tuple[str, ...]:
+    found: list[str] = []
+    if terms.third_party and "provision" in subject.suspended:
+        found.append(Reason.suspended.value)
+    consents = subject.consents
+    if terms.consent:
+        choice = consents.get(f"recipient:{terms.recipient}") if consents is not None else None
+        state = choice.state if choice is not None else ""
+        if state != "given":
+            found.append(_CONSENT_DENY.get(state, Reason.consent_missing.value))
+        elif choice is not None and not all(i in choice.items for i in wanted):
+            found.append(Reason.consent_missing.value)
+    if terms.referable:
+        choice = consents.get(f"referable:{terms.recipient}") if consents is not None else None
+        if choice is None or choice.state != "given":
+            found.append(Reason.referable_consent_missing.value)
+    return tuple(found)
 
 
 class ConsentLookup(Protocol):
@@ -104,6 +144,7 @@ class AccessPolicy:
         *,
         exception: LegalException | None = None,
         note: str | None = None,
+        provision: ProvisionTerms | None = None,
     ) -> Decision:
         given = items if type(items) is tuple else tuple(items)
         key = (actor.role, given, purpose, exception, bool(note and note.strip()))
@@ -119,6 +160,9 @@ class AccessPolicy:
                 reasons += (str(missing),)
             elif not static.flagged:
                 reasons, rule = self._subject_checks(static, subject, reasons, rule)
+                if provision is not None:
+                    more = _provision_checks(provision, static.wanted, subject)
+                    reasons = tuple(dict.fromkeys(reasons + more))
         flagged = static.flagged
         if not reasons or reasons == _ALLOWING[flagged]:
             outcome = Outcome.allow

@@ -54,6 +54,8 @@ ACTIONS = frozenset(
         "notify",
         "request",
         "download",
+        "record",
+        "record_purge",
     }
 )
 _actions: set[str] = set(ACTIONS)

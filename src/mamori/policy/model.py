@@ -172,6 +172,9 @@ class Recipient(_Frozen):
     joint_use: JointUse | None = None
     rule17: Rule17 | None = None
     equivalent_measures: EquivalentMeasures | None = None
+    # Art. 31: the recipient is expected to link personally referable items (cookie ids,
+    # device ids) it receives to a person, so each person must consent to its acquiring them.
+    links_referable: bool = False
 
     @property
     def foreign(self) -> bool:

@@ -135,7 +135,7 @@ class Fulfiller:
             systems={} if records_only else systems,
             consents=recipients if records_only else consents,
             suspensions=[] if records_only else suspensions,
-            provision_records=[],
+            provision_records=[r.to_dict() for r in core.records.for_subject(request.subject)],
             generated_at=core.clock.now().isoformat(),
         )
         core.requests.store_package(request.id, body)

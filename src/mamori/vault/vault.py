@@ -9,13 +9,21 @@ disposal record. Values are never logged, never put in errors or audit entries.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mamori.access import AccessPolicy, Actor, Decision, LegalException, SubjectState
+from mamori.access import (
+    AccessPolicy,
+    Actor,
+    Decision,
+    LegalException,
+    ProvisionTerms,
+    SubjectState,
+)
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
 from mamori.consent import ConsentView
@@ -39,6 +47,19 @@ _TEMPLATE_LIMIT = 1024  # audit events of uses differ per subject only in its id
 def new_subject_id() -> str:
     """An opaque id: 's_' and 16 base32 characters (80 random bits)."""
     return "s_" + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class _UseSpec:
+    """What every decision of one ``use_many`` call shares."""
+
+    items: tuple[str, ...]
+    purpose: str
+    actor: Actor
+    exception: LegalException | None
+    note: str | None
+    provision: ProvisionTerms | None
+    export: tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -342,6 +363,21 @@ class Vault:
             cur.execute(f"SELECT 1 FROM subjects WHERE id = {self._sql.mark}", (subject,))
             return cur.fetchone() is not None
 
+    def created_at(self, subjects: Sequence[str]) -> dict[str, dt.datetime]:
+        """When each subject was first collected (UTC), for those that exist."""
+        out: dict[str, dt.datetime] = {}
+        unique = list(dict.fromkeys(subjects))
+        mark = self._sql.mark
+        with self._store.transaction(write=False) as cur:
+            for start in range(0, len(unique), _READ_CHUNK):
+                chunk = unique[start : start + _READ_CHUNK]
+                marks = ", ".join([mark] * len(chunk))
+                cur.execute(f"SELECT id, created_at FROM subjects WHERE id IN ({marks})", chunk)
+                for sid, at in cur.fetchall():
+                    when = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
+                    out[sid] = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+        return out
+
     def holders(self, item: str) -> Iterator[str]:
         """Ids of the subjects (not erased) holding a value of ``item``, in id order, read
         a page at a time."""
@@ -389,32 +425,39 @@ class Vault:
         *,
         exception: LegalException | None = None,
         note: str | None = None,
+        provision: ProvisionTerms | None = None,
+        export: Mapping[str, str] | None = None,
         batch_size: int = 500,
     ) -> Iterator[Use]:
-        """Stream uses in batches: one decision and one audit entry per subject."""
+        """Stream uses in batches: one decision and one audit entry per subject.
+
+        ``provision`` adds what giving the data to a recipient needs of each subject (see
+        :class:`ProvisionTerms`); ``export`` (recipient, basis, record) makes each allowed
+        entry an ``export``, data carried out of mamori, with those details.
+        """
         access = self._access()
-        wanted = tuple(dict.fromkeys(items))
+        spec = _UseSpec(
+            tuple(dict.fromkeys(items)),
+            purpose,
+            actor,
+            exception,
+            note,
+            provision,
+            tuple(sorted((export or {}).items())),
+        )
         batch: list[str] = []
         for subject in subjects:
             batch.append(subject)
             if len(batch) >= batch_size:
-                yield from self._use_batch(access, batch, wanted, purpose, actor, exception, note)
+                yield from self._use_batch(access, batch, spec)
                 batch = []
         if batch:
-            yield from self._use_batch(access, batch, wanted, purpose, actor, exception, note)
+            yield from self._use_batch(access, batch, spec)
 
-    def _use_batch(
-        self,
-        access: AccessPolicy,
-        batch: list[str],
-        items: tuple[str, ...],
-        purpose: str,
-        actor: Actor,
-        exception: LegalException | None,
-        note: str | None,
-    ) -> list[Use]:
+    def _use_batch(self, access: AccessPolicy, batch: list[str], spec: _UseSpec) -> list[Use]:
         results: list[Use] = []
         events: list[AuditEvent] = []
+        items = spec.items
         with self._store.transaction() as cur:
             known = self._load_for_use(cur, batch)
             for sid in batch:
@@ -425,7 +468,13 @@ class Vault:
                     else SubjectState(sid, True, record.erased, record.consents, record.suspended)
                 )
                 decision = access.decide(
-                    actor, items, purpose, state, exception=exception, note=note
+                    spec.actor,
+                    items,
+                    spec.purpose,
+                    state,
+                    exception=spec.exception,
+                    note=spec.note,
+                    provision=spec.provision,
                 )
                 values: dict[str, str] | None = None
                 if decision.allowed and record is not None and record.key is not None:
@@ -433,7 +482,7 @@ class Vault:
                     stored = [(i, *held[i]) for i in items if i in held]
                     plain = record.key.decrypt_values(sid, stored)
                     values = {s[0]: p.decode("utf-8") for s, p in zip(stored, plain, strict=True)}
-                events.append(self._use_event(decision, note))
+                events.append(self._use_event(decision, spec.note, spec.export))
                 results.append(Use(decision, values))
             self._audit.append_cursor(cur, self._sql.dialect, events, entries=False)
         return results
@@ -468,9 +517,12 @@ class Vault:
                     record.ciphertexts[item] = (version, bytes(ciphertext))
         return out
 
-    def _use_event(self, decision: Decision, note: str | None) -> AuditEvent:
+    def _use_event(
+        self, decision: Decision, note: str | None, export: tuple[tuple[str, str], ...] = ()
+    ) -> AuditEvent:
         """The audit event of a use: built once per kind of decision, then per subject."""
         key = (
+            export,
             decision.actor,
             decision.role,
             decision.outcome,
@@ -484,7 +536,7 @@ class Vault:
         if template is None:
             if len(self._templates) >= _TEMPLATE_LIMIT:
                 self._templates.clear()
-            template = self._templates[key] = _use_event(decision, note)
+            template = self._templates[key] = _use_event(decision, note, dict(export))
         return template.with_subject(decision.subject)
 
     def _record_deny(self, decision: Decision, attempted: str) -> None:
@@ -596,14 +648,21 @@ def _my_number_lawful(policy: Policy, item: str, purpose: str | None) -> bool:
     return any(p.my_number_use and item in p.items for p in policy.purposes.values())
 
 
-def _use_event(decision: Decision, note: str | None, **extra: str) -> AuditEvent:
+def _use_event(
+    decision: Decision,
+    note: str | None,
+    export: Mapping[str, str] | None = None,
+    **extra: str,
+) -> AuditEvent:
     if not decision.allowed:
         action = "deny"
     elif decision.flagged:
         action = "legal_exception"
     else:
-        action = "use"
+        action = "export" if export else "use"
     detail: dict[str, Any] = {"role": decision.role, "reasons": list(decision.reasons), **extra}
+    if export:
+        detail.update(export)
     if decision.exception is not None:
         detail["exception"] = decision.exception.value
         detail["note"] = (note or "")[:200]
