@@ -253,3 +253,23 @@ def test_receipt_from_a_third_party_is_confirmed_and_recorded(core: Mamori) -> N
     record = core.records.get(record_id)
     assert record.kind is RecordKind.art30 and record.how_acquired.startswith("本人から")  # type: ignore[union-attr]
     assert record.keep_until == dt.date(2029, 11, 25)
+
+
+def test_a_provision_records_request_discloses_the_records_of_the_person(core: Mamori) -> None:
+    import io
+    import zipfile
+
+    a = person(core, 1)
+    consent(core, a)
+    result = core.provisions.provide(
+        recipient="ad_partner", items=["name"], purpose="sales", basis="consent",
+        actor=OFFICER, subjects=[a], passphrase=PASSPHRASE,
+    )  # fmt: skip
+    rid = core.requests.submit("provision_records", actor="web", subject=a).request.id
+    core.requests.verify_by_staff(rid, actor="officer-1", checked=["本人確認書類"])
+    core.fulfil(rid, actor="officer-1", now=True)
+    archive = zipfile.ZipFile(io.BytesIO(core.requests.download(rid, actor=a)))
+    data = json.loads(archive.read("data.json"))
+    assert [r["id"] for r in data["provision_records"]] == list(result.records)
+    assert data["provision_records"][0]["party_name"] == "広告パートナー株式会社"
+    assert data["vault"] == {}  # only the records were asked for
