@@ -42,9 +42,10 @@ PARTNER = """
 
 @pytest.fixture
 def core(
-    database_url: str, example_path: Path, example_text: str, clock: FixedClock
+    database_url: str, example_path: Path, example_text: str, clock: FixedClock, tmp_path: Path
 ) -> Iterator[Mamori]:
     env = {
+        "MAMORI_OUTBOX_DIR": str(tmp_path / "outbox"),
         "MAMORI_DATABASE_URL": database_url,
         "MAMORI_POLICY": str(example_path),
         "MAMORI_KEK": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
@@ -273,3 +274,19 @@ def test_a_provision_records_request_discloses_the_records_of_the_person(core: M
     assert [r["id"] for r in data["provision_records"]] == list(result.records)
     assert data["provision_records"][0]["party_name"] == "広告パートナー株式会社"
     assert data["vault"] == {}  # only the records were asked for
+
+
+def test_a_bad_passphrase_is_refused_before_anything_is_provided_or_recorded(
+    core: Mamori,
+) -> None:
+    from mamori.provision import ExportError
+
+    a = person(core, 1)
+    consent(core, a)
+    before = core.audit.count()
+    with pytest.raises(ExportError, match="too short"):
+        core.provisions.provide(
+            recipient="ad_partner", items=["name"], purpose="sales", basis="consent",
+            actor=OFFICER, subjects=[a], passphrase="short",
+        )  # fmt: skip
+    assert core.records.query() == [] and core.audit.count() == before

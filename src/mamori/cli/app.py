@@ -19,6 +19,7 @@ from mamori.cli import (
     init_cmd,
     keys_cmd,
     policy_cmd,
+    provision_cmd,
     requests_cmd,
     serve_cmd,
     settings_cmd,
@@ -59,6 +60,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(consent_cmd.app, name="consent")
 app.add_typer(requests_cmd.app, name="requests")
 app.add_typer(datasets_cmd.app, name="datasets")
+app.add_typer(provision_cmd.records_app, name="records")
 app.command("use")(subjects_cmd.use_command)
 app.command("suspend")(suspend_cmd.suspend)
 app.command("suspensions")(suspend_cmd.suspensions)
@@ -66,6 +68,9 @@ app.command("init")(init_cmd.init)
 app.command("settings")(settings_cmd.settings)
 app.command("serve")(serve_cmd.serve)
 app.command("worker")(worker_cmd.worker)
+app.command("provide")(provision_cmd.provide)
+app.command("receive")(provision_cmd.receive)
+app.command("open-package")(provision_cmd.open_package_command)
 
 
 def _version(value: bool) -> None:

@@ -39,7 +39,7 @@ import hmac
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -252,6 +252,14 @@ def seal(
     Give exactly one. The key is an ``age1...`` string; the passphrase has at least
     :data:`MIN_PASSPHRASE_LENGTH` characters and is never repeated in an error.
     """
+    return check_sealing(recipient_key=recipient_key, passphrase=passphrase)(zip_bytes)
+
+
+def check_sealing(
+    *, recipient_key: str | None = None, passphrase: str | None = None
+) -> Callable[[bytes], bytes]:
+    """Check the key or passphrase now and return the sealing function, so a caller can
+    refuse bad input before it writes anything."""
     if (recipient_key is None) == (passphrase is None):
         raise ExportError("give exactly one of a recipient key or a passphrase")
     if recipient_key is not None:
@@ -264,11 +272,17 @@ def seal(
             raise ExportError(
                 "recipient key is not a valid age X25519 public key (age1...)"
             ) from None
-        try:
-            sealed: bytes = pyrage.encrypt(zip_bytes, [recipient])
-        except pyrage.EncryptError:
-            raise ExportError("the package could not be encrypted to the recipient key") from None
-        return sealed
+
+        def to_key(zip_bytes: bytes) -> bytes:
+            try:
+                sealed: bytes = pyrage.encrypt(zip_bytes, [recipient])
+            except pyrage.EncryptError:
+                raise ExportError(
+                    "the package could not be encrypted to the recipient key"
+                ) from None
+            return sealed
+
+        return to_key
     assert passphrase is not None
     if not passphrase.strip():
         raise ExportError("passphrase is empty")
@@ -276,11 +290,16 @@ def seal(
         raise ExportError(
             f"passphrase is too short: at least {MIN_PASSPHRASE_LENGTH} characters are needed"
         )
-    try:
-        sealed = pyrage.passphrase.encrypt(zip_bytes, passphrase)
-    except pyrage.EncryptError:
-        raise ExportError("the package could not be encrypted with the passphrase") from None
-    return sealed
+    secret = passphrase
+
+    def with_passphrase(zip_bytes: bytes) -> bytes:
+        try:
+            sealed: bytes = pyrage.passphrase.encrypt(zip_bytes, secret)
+        except pyrage.EncryptError:
+            raise ExportError("the package could not be encrypted with the passphrase") from None
+        return sealed
+
+    return with_passphrase
 
 
 def _identities(identity: str) -> list[Any]:

@@ -19,7 +19,7 @@ from mamori.errors import ConsentRefused
 from mamori.keys import Keyring
 from mamori.policy.model import Localized, Policy, Recipient, RecipientKind
 from mamori.policy.versions import PolicyVersions
-from mamori.provision.export import ExportRow, build_package, seal
+from mamori.provision.export import ExportRow, build_package, check_sealing
 from mamori.provision.model import Basis, LegalGround, ProvisionResult, RecordKind
 from mamori.provision.records import ProvisionRecords, new_record_id
 from mamori.store import Store
@@ -105,6 +105,7 @@ class Provisions:
             problems["package"] = "give_recipient_key_or_passphrase"
         if problems or target is None or how is None:
             raise ProvisionRefused(problems, _message(problems))
+        sealer = check_sealing(recipient_key=recipient_key, passphrase=passphrase)
         referable = target.links_referable and any(
             policy.items[i].personally_referable for i in items
         )
@@ -172,7 +173,7 @@ class Provisions:
             created_at=self._now(),
             pseudonym_key=self._keys.mac("masks").key_bytes() if pseudonymise else None,
         )
-        sealed = seal(contents.zip_bytes, recipient_key=recipient_key, passphrase=passphrase)
+        sealed = sealer(contents.zip_bytes)
         return ProvisionResult(
             recipient=recipient,
             basis=how,
