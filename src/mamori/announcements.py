@@ -7,15 +7,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from mamori.errors import NotFound
+from mamori.access import Actor
+from mamori.audit import AuditEvent
+from mamori.errors import ConfigError, NotFound
+from mamori.notify import SendSummary
 from mamori.policy.diff import PolicyDiff, Severity
 from mamori.store import Store
 
-__all__ = ["Announcement", "Announcements"]
+if TYPE_CHECKING:
+    from mamori.core import Mamori
+
+__all__ = ["Announcement", "Announcements", "send_announcement"]
 
 _COLUMNS = "id, version, severity, effective_on, changes, created_at, sent_at, sent, failed"
 
@@ -139,3 +145,69 @@ class Announcements:
             sent,
             failed,
         )
+
+
+def send_announcement(
+    core: Mamori, *, actor: str, version: int | None = None, policy_url: str = ""
+) -> SendSummary:
+    """Send the announcement of a policy change to every person with a registered email.
+
+    Each message is a use of the person's email for the policy's ``notice_purpose``, so
+    it passes the access decision: a person whose use is suspended is not written to
+    (counted as failed, the deny audited). Each delivery is audited without the address.
+    """
+    announcement = core.announcements.get(version)
+    access = core.access()
+    policy = access.policy
+    purpose = policy.notice_purpose
+    if purpose is None:
+        raise ConfigError(
+            "the policy declares no notice_purpose: it says under which purpose notices "
+            "to the persons are sent"
+        )
+    email = next(i for i in policy.purposes[purpose].items if policy.items[i].normaliser == "email")
+    recipients: list[tuple[str | None, str]] = []
+    denied: list[str] = []
+    for use in core.vault.use_many(
+        core.vault.holders(email),
+        [email],
+        purpose,
+        Actor(actor, next(rid for rid, role in policy.roles.items() if role.officer)),
+    ):
+        sid = use.decision.subject or ""
+        if use.allowed and email in use.values:
+            recipients.append((sid, use.values[email]))
+        else:
+            denied.append(sid)
+    context = {
+        "controller": policy.controller.name.ja,
+        "version": announcement.version,
+        "effective_date": announcement.effective_on,
+        "summary": [c["summary"] for c in announcement.changes],
+        "policy_url": policy_url,
+    }
+    summary = core.notifier.send_many(
+        recipients,
+        template="policy_change",
+        lang=core.settings.default_lang,
+        context=context,
+        actor=actor,
+        purpose=purpose,
+    )
+    core.announcements.mark_sent(
+        announcement.id, core.clock.now(), summary.sent, summary.failed + len(denied)
+    )
+    core.audit.record(
+        AuditEvent(
+            actor=actor,
+            action="announce",
+            purpose=purpose,
+            detail={
+                "version": announcement.version,
+                "sent": summary.sent,
+                "failed": summary.failed,
+                "not_allowed": len(denied),
+            },
+        )
+    )
+    return summary

@@ -16,20 +16,19 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from mamori.access import AccessPolicy, Actor
-from mamori.announcements import Announcements
+from mamori.access import AccessPolicy
+from mamori.announcements import Announcements, send_announcement
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock, SystemClock
 from mamori.connectors import Connector, connector_for
 from mamori.consent import ConsentLedger, ConsentRecord
 from mamori.consent.reconsent import superseded_targets
-from mamori.errors import ConfigError, NoPolicyInForce, NotFound
+from mamori.errors import NoPolicyInForce, NotFound
 from mamori.jobs import FULFIL, Job, JobQueue
 from mamori.keys import MASKS, Keyring, RotationReport
 from mamori.notify import FileOutbox, Notifier, Outbox, SendSummary, SmtpOutbox
 from mamori.policy.diff import PolicyDiff
 from mamori.policy.loader import LoadedPolicy, load_policy
-from mamori.policy.model import Policy
 from mamori.policy.versions import PolicyVersion, PolicyVersions, PublishResult
 from mamori.provision import ProvisionRecords, Provisions
 from mamori.requests import Fulfiller, Request, RequestDesk
@@ -39,11 +38,6 @@ from mamori.suspension import Suspensions
 from mamori.vault import Vault
 
 __all__ = ["Mamori"]
-
-
-def _officer(policy: Policy) -> str:
-    """The officer's role: announcements are sent on the officer's authority."""
-    return next(rid for rid, role in policy.roles.items() if role.officer)
 
 
 class Mamori:
@@ -161,66 +155,9 @@ class Mamori:
     def announce(
         self, *, actor: str, version: int | None = None, policy_url: str = ""
     ) -> SendSummary:
-        """Send the announcement of a policy change to every person with a registered email.
-
-        Each message is a use of the person's email for the policy's ``notice_purpose``, so
-        it passes the access decision: a person whose use is suspended is not written to
-        (counted as failed, the deny audited). Each delivery is audited without the address.
-        """
-        announcement = self.announcements.get(version)
-        access = self.access()
-        policy = access.policy
-        purpose = policy.notice_purpose
-        if purpose is None:
-            raise ConfigError(
-                "the policy declares no notice_purpose: it says under which purpose notices "
-                "to the persons are sent"
-            )
-        email = next(
-            i for i in policy.purposes[purpose].items if policy.items[i].normaliser == "email"
-        )
-        recipients: list[tuple[str | None, str]] = []
-        denied: list[str] = []
-        for use in self.vault.use_many(
-            self.vault.holders(email), [email], purpose, Actor(actor, _officer(policy))
-        ):
-            sid = use.decision.subject or ""
-            if use.allowed and email in use.values:
-                recipients.append((sid, use.values[email]))
-            else:
-                denied.append(sid)
-        context = {
-            "controller": policy.controller.name.ja,
-            "version": announcement.version,
-            "effective_date": announcement.effective_on,
-            "summary": [c["summary"] for c in announcement.changes],
-            "policy_url": policy_url,
-        }
-        summary = self.notifier.send_many(
-            recipients,
-            template="policy_change",
-            lang=self.settings.default_lang,
-            context=context,
-            actor=actor,
-            purpose=purpose,
-        )
-        self.announcements.mark_sent(
-            announcement.id, self.clock.now(), summary.sent, summary.failed + len(denied)
-        )
-        self.audit.record(
-            AuditEvent(
-                actor=actor,
-                action="announce",
-                purpose=purpose,
-                detail={
-                    "version": announcement.version,
-                    "sent": summary.sent,
-                    "failed": summary.failed,
-                    "not_allowed": len(denied),
-                },
-            )
-        )
-        return summary
+        """Send the announcement of a policy change to every person with a registered email
+        (see :func:`mamori.announcements.send_announcement`)."""
+        return send_announcement(self, actor=actor, version=version, policy_url=policy_url)
 
     @cached_property
     def requests(self) -> RequestDesk:
