@@ -290,3 +290,20 @@ def test_a_bad_passphrase_is_refused_before_anything_is_provided_or_recorded(
             actor=OFFICER, subjects=[a], passphrase="short",
         )  # fmt: skip
     assert core.records.query() == [] and core.audit.count() == before
+
+
+def test_exports_and_the_manifest_name_the_bulk_record_they_extend(core: Mamori) -> None:
+    a = person(core, 1)
+    consent(core, a)
+    first = core.provisions.provide(
+        recipient="ad_partner", items=["name"], purpose="sales", basis="consent",
+        actor=OFFICER, subjects=[a], passphrase=PASSPHRASE, contract_ref="DPA-9",
+    )  # fmt: skip
+    second = core.provisions.provide(
+        recipient="ad_partner", items=["name"], purpose="sales", basis="consent",
+        actor=OFFICER, subjects=[a], passphrase=PASSPHRASE, contract_ref="DPA-9",
+    )  # fmt: skip
+    assert first.records == second.records
+    assert second.manifest is not None and second.manifest["record_id"] == first.records[0]
+    exports = [e for e in core.audit.tail(4) if e.action == "export"]
+    assert {e.detail["record"] for e in exports} == {first.records[0]}

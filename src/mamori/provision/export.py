@@ -118,6 +118,9 @@ def pseudonym(key: bytes, recipient: str, subject: str) -> str:
     return "p_" + base64.b32encode(digest).decode("ascii")[:26].lower()
 
 
+_BLOCK = 2000  # rows per write
+
+
 class _Sink:
     """Writes bytes to ``out`` while hashing them."""
 
@@ -198,6 +201,21 @@ def build_package(
         seen: set[str] = set()
         with archive.open(_entry(DATA_JSONL), "w") as entry:
             jsonl_sink = _Sink(entry)
+            dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+            lines: list[str] = []
+            table: list[list[str]] = []
+
+            def flush() -> None:
+                # Written in blocks: one write, hash and compress call per block, not per row.
+                if lines:
+                    jsonl_sink.write("".join(lines).encode("utf-8"))
+                    line.seek(0)
+                    line.truncate()
+                    writer.writerows(table)
+                    csv_sink.write(line.getvalue().encode("utf-8"))
+                    lines.clear()
+                    table.clear()
+
             for row in rows:
                 count += 1
                 if not row.subject:
@@ -212,12 +230,11 @@ def build_package(
                 cells = [row.values.get(item) for item in columns]
                 record: dict[str, str | None] = {_ID: ident}
                 record.update(zip(columns, cells, strict=True))
-                text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-                jsonl_sink.write(text.encode("utf-8") + b"\n")
-                line.seek(0)
-                line.truncate()
-                writer.writerow([ident, *("" if c is None else c for c in cells)])
-                csv_sink.write(line.getvalue().encode("utf-8"))
+                lines.append(dumps(record) + "\n")
+                table.append([ident, *("" if c is None else c for c in cells)])
+                if len(lines) >= _BLOCK:
+                    flush()
+            flush()
         del seen
         files[DATA_JSONL] = jsonl_sink.sha256.hexdigest()
 

@@ -138,6 +138,23 @@ class ProvisionRecords:
             self._audit.append_cursor(cur, self._store.dialect, [event], entries=False)
         return ident
 
+    def bulk_record(
+        self, kind: RecordKind, party: str, basis: str, contract_ref: str | None
+    ) -> str | None:
+        """The bulk record a provision under ``contract_ref`` would extend, if one is kept."""
+        if not contract_ref:
+            return None
+        with self._store.transaction(write=False) as cur:
+            cur.execute(
+                self._sql(
+                    "SELECT id FROM provision_records WHERE kind = ? AND party = ? AND basis = ? "
+                    "AND contract_ref = ? AND keep_until >= ? ORDER BY first_date DESC"
+                ),
+                (kind.value, party, basis, contract_ref, self._day(self._today())),
+            )
+            row = cur.fetchone()
+        return None if row is None else str(row[0])
+
     def get(self, record_id: str) -> ProvisionRecord:
         found = self._select("id = ?", (record_id,))
         if not found:

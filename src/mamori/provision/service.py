@@ -9,7 +9,7 @@ their reasons, never dropped silently. Every subject provided is an ``export`` a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,21 +122,42 @@ class Provisions:
         if how is Basis.joint_use:
             chosen = self._published_before(recipient, chosen, excluded)
         record_id = new_record_id() if terms.consent or terms.referable else None
+        bulk = (
+            self._records.bulk_record(RecordKind.art29, recipient, how.value, contract_ref)
+            if terms.consent and contract_ref
+            else None
+        )
         export = {"recipient": recipient, "basis": how.value}
         if record_id is not None:
-            export["record"] = record_id
+            export["record"] = bulk or record_id
         if how is Basis.legal and legal_ground is not None:
             export["ground"] = LegalGround(legal_ground).value
-        rows: list[ExportRow] = []
-        for use in self._vault.use_many(
-            chosen, items, purpose, actor, provision=terms, export=export
-        ):
-            sid = use.decision.subject or ""
-            if use.allowed:
-                rows.append(ExportRow(sid, use.values))
-            else:
-                excluded[sid] = use.decision.reasons
-        provided = tuple(r.subject for r in rows)
+        provided: list[str] = []
+
+        def rows() -> Iterator[ExportRow]:
+            """Streamed into the package as they are decided: the values of a million
+            subjects are never all in memory at once."""
+            for use in self._vault.use_many(
+                chosen, items, purpose, actor, provision=terms, export=export
+            ):
+                sid = use.decision.subject or ""
+                if use.allowed:
+                    provided.append(sid)
+                    yield ExportRow(sid, use.values)
+                else:
+                    excluded[sid] = use.decision.reasons
+
+        contents = build_package(
+            rows=rows(),
+            items=list(dict.fromkeys(items)),
+            recipient=recipient,
+            recipient_name=_ja(target.name),
+            basis=how.value,
+            record_id=(bulk or record_id) if terms.consent or terms.referable else None,
+            purpose=purpose,
+            created_at=self._now(),
+            pseudonym_key=self._keys.mac("masks").key_bytes() if pseudonymise else None,
+        )
         records: list[str] = []
         party = {
             "party": recipient,
@@ -162,22 +183,11 @@ class Provisions:
                     record_id=None if terms.consent else record_id, **party,
                 )
             )  # fmt: skip
-        contents = build_package(
-            rows=rows,
-            items=list(dict.fromkeys(items)),
-            recipient=recipient,
-            recipient_name=_ja(target.name),
-            basis=how.value,
-            record_id=records[0] if records else None,
-            purpose=purpose,
-            created_at=self._now(),
-            pseudonym_key=self._keys.mac("masks").key_bytes() if pseudonymise else None,
-        )
         sealed = sealer(contents.zip_bytes)
         return ProvisionResult(
             recipient=recipient,
             basis=how,
-            provided=provided,
+            provided=tuple(provided),
             excluded=excluded,
             records=tuple(records),
             package=sealed,
