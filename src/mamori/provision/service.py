@@ -9,9 +9,11 @@ their reasons, never dropped silently. Every subject provided is an ``export`` a
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from mamori.access import AccessPolicy, Actor, ProvisionTerms
 from mamori.consent import state as consent_state
@@ -50,6 +52,30 @@ def _ja(text: Localized | None) -> str:
     return text.ja if text is not None else ""
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _collector_paused(fn: Callable[P, R]) -> Callable[P, R]:
+    """Pause the cyclic garbage collector for the call and collect once after it. A
+    provision of a million subjects makes millions of short-lived, acyclic objects (freed
+    by reference counting anyway); the collector's passes over the growing heap cost about
+    a fifth of the run (measured)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+            gc.collect()
+
+    return run
+
+
 class Provisions:
     def __init__(
         self,
@@ -69,6 +95,7 @@ class Provisions:
         self._access = access
         self._now = now
 
+    @_collector_paused
     def provide(
         self,
         *,
