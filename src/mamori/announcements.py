@@ -172,7 +172,7 @@ def send_announcement(
         core.vault.holders(email),
         [email],
         purpose,
-        Actor(actor, next(rid for rid, role in policy.roles.items() if role.officer)),
+        Actor(actor, policy.officer_role or ""),
     ):
         sid = use.decision.subject or ""
         if use.allowed and email in use.values:

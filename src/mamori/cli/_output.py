@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -13,7 +14,16 @@ from rich.console import Console
 
 from mamori.errors import MamoriError, PolicyError
 
-__all__ = ["err", "note", "out", "print_json", "report_error", "warn", "write_atomically"]
+__all__ = [
+    "err",
+    "local_time",
+    "note",
+    "out",
+    "print_json",
+    "report_error",
+    "warn",
+    "write_atomically",
+]
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -46,21 +56,30 @@ def report_error(exc: MamoriError) -> None:
         err.print(f"[{exc.code}] {exc.message}", markup=False)
 
 
-def write_atomically(path: Path, text: str, *, mode: int | None = None) -> None:
-    """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one.
+def write_atomically(path: Path, text: str | bytes, *, mode: int | None = None) -> None:
+    """Write ``text`` (UTF-8) or bytes to ``path`` so that a reader sees the old file or
+    the whole new one.
 
     The file gets ``mode``, or the usual mode for a new file (0666 less the umask).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    body = text.encode("utf-8") if isinstance(text, str) else text
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
         os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def local_time(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
+    """A time for people, in the configured zone (JSON keeps the full ISO 8601 time)."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _umask() -> int:

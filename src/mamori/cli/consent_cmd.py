@@ -12,7 +12,7 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import note, out, print_json, write_atomically
+from mamori.cli._output import local_time, note, out, print_json, write_atomically
 from mamori.consent import (
     CollectionMethod,
     ConsentRecord,
@@ -74,13 +74,6 @@ def _valid_until(text: str | None, days: int | None, now: dt.datetime) -> dt.dat
     return moment
 
 
-def _when(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
-    """A time for people, in the configured zone (JSON keeps the full ISO 8601 time)."""
-    if moment is None:
-        return "-"
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _print_record(record: ConsentRecord, zone: dt.tzinfo, as_json: bool) -> None:
     if as_json:
         print_json(record.to_dict())
@@ -96,8 +89,8 @@ def _print_record(record: ConsentRecord, zone: dt.tzinfo, as_json: bool) -> None
         ("policy version", f"v{record.policy_version}" if record.policy_version else "-"),
         ("notice hash", record.notice_hash or "-"),
         ("method", record.method.value),
-        ("at", _when(record.at, zone)),
-        ("valid until", _when(record.valid_until, zone)),
+        ("at", local_time(record.at, zone)),
+        ("valid until", local_time(record.valid_until, zone)),
     ]
     if record.refers_to:
         rows.append(("refers to", record.refers_to))
@@ -207,8 +200,8 @@ def state_(ctx: typer.Context, subject: str = SUBJECT, as_json: bool = JSON) -> 
         table.add_row(
             Text(c.target),
             Text(c.state.value, style=colour),
-            _when(c.at, zone),
-            _when(c.valid_until, zone),
+            local_time(c.at, zone),
+            local_time(c.valid_until, zone),
             c.record_id,
         )
     out.print(table)
@@ -232,7 +225,7 @@ def history(ctx: typer.Context, subject: str = SUBJECT, as_json: bool = JSON) ->
     )
     for r in records:
         table.add_row(
-            _when(r.at, zone),
+            local_time(r.at, zone),
             r.event.value,
             Text(r.target),
             r.method.value,
@@ -277,7 +270,7 @@ def pending(ctx: typer.Context, as_json: bool = JSON) -> None:
     table = Table("subject", "target", "superseded", "version", title="再同意 (ask again)")
     for p in rows:
         version = f"v{p.policy_version}" if p.policy_version else "-"
-        table.add_row(Text(p.subject), Text(p.target), _when(p.superseded_at, zone), version)
+        table.add_row(Text(p.subject), Text(p.target), local_time(p.superseded_at, zone), version)
     out.print(table)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from rich.text import Text
 from mamori.access import Actor
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import err, out, print_json
+from mamori.cli._output import err, out, print_json, write_atomically
 from mamori.core import Mamori
 from mamori.errors import ConfigError
 from mamori.policy.model import Policy
@@ -38,10 +37,10 @@ from mamori.provision import (
     ProvisionRecord,
     ProvisionRefused,
     RecordKind,
+    check_sealing,
     open_package,
-    seal,
 )
-from mamori.provision.export import MANIFEST, MIN_PASSPHRASE_LENGTH
+from mamori.provision.export import MANIFEST
 
 __all__ = ["open_package_command", "provide", "receive", "records_app"]
 
@@ -91,39 +90,10 @@ def _secret_from_env(name: str) -> str:
 
 
 def _officer(policy: Policy) -> str:
-    role = next((rid for rid, r in policy.roles.items() if r.officer), None)
+    role = policy.officer_role
     if role is None:
         raise ConfigError("the policy names no officer role; give --as ROLE")
     return role
-
-
-def _check_seal(recipient_key: str | None, passphrase: str | None) -> None:
-    """Refuse a key or passphrase the package cannot be sealed with before anything is
-    provided: the records and the audit entries of a provision are written first."""
-    if recipient_key is not None:
-        seal(b"", recipient_key=recipient_key)
-        return
-    if passphrase is not None and not passphrase.strip():
-        raise ExportError("passphrase is empty")
-    if passphrase is not None and len(passphrase) < MIN_PASSPHRASE_LENGTH:
-        raise ExportError(
-            f"passphrase is too short: at least {MIN_PASSPHRASE_LENGTH} characters are needed"
-        )
-
-
-def _write_bytes(path: Path, body: bytes) -> None:
-    """Write so that a reader sees the old file or the whole new one; only the owner may
-    read it (it holds personal data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _ready_output(path: Path) -> None:
@@ -203,7 +173,7 @@ def provide(
             f"not provided (subjects: {subjects_file} lists no subject id)",
         )
     passphrase = _secret_from_env(passphrase_env) if passphrase_env is not None else None
-    _check_seal(to_key, passphrase)
+    check_sealing(recipient_key=to_key, passphrase=passphrase)  # before anything is made
     _ready_output(output)
     with _writing(ctx) as core:
         policy = core.access().policy
@@ -232,7 +202,7 @@ def provide(
     package = result.package if result.provided else None
     digest = None
     if package is not None:
-        _write_bytes(output, package)
+        write_atomically(output, package, mode=0o600)
         digest = hashlib.sha256(package).hexdigest()
     written = package is not None
     if as_json:

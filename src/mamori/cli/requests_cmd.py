@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import err, note, out, print_json
+from mamori.cli._output import err, local_time, note, out, print_json, write_atomically
 from mamori.core import Mamori
 from mamori.policy.model import Normaliser
 from mamori.requests import (
@@ -80,12 +78,6 @@ def _days(request: Request, today: dt.date) -> Text:
     return Text(f"{left} day{'s' * (left != 1)} left")
 
 
-def _when(moment: dt.datetime | None, zone: dt.tzinfo) -> str:
-    if moment is None:
-        return "-"
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _safe_details(details: dict[str, Any]) -> dict[str, Any]:
     """What a request asks, without personal values: a correction's items by name."""
     safe = {k: v for k, v in details.items() if k != "values"}
@@ -124,7 +116,7 @@ def _print_request(request: Request, core: Mamori, *, title: str) -> None:
         ("state", request.state.value),
         ("subject", Text(request.subject or "-")),
         ("channel", request.channel.value + (" (by an agent)" if request.by_agent else "")),
-        ("received", _when(request.received_at, zone)),
+        ("received", local_time(request.received_at, zone)),
         ("due", request.due_on.isoformat()),
         ("days left", _days(request, today)),
     ]
@@ -137,7 +129,7 @@ def _print_request(request: Request, core: Mamori, *, title: str) -> None:
     if request.error:
         rows.append(("error", Text(request.error, style="red")))
     if request.closed_at is not None:
-        rows.append(("closed", _when(request.closed_at, zone)))
+        rows.append(("closed", local_time(request.closed_at, zone)))
     for field, value in rows:
         table.add_row(field, value if isinstance(value, Text) else Text(value))
     out.print(table)
@@ -364,7 +356,7 @@ def show(ctx: typer.Context, request_id: str = REQUEST, as_json: bool = JSON) ->
     )  # fmt: skip
     for e in events:
         history.add_row(
-            _when(e.at, zone),
+            local_time(e.at, zone),
             e.from_state.value if e.from_state else "-",
             e.to_state.value,
             Text(e.note or "-"),
@@ -479,20 +471,5 @@ def download(
         stream.write(body)
         stream.flush()
         return
-    _write_bytes(output, body)
+    write_atomically(output, body, mode=0o600)
     note(f"wrote {output} ({len(body)} bytes, sha256 {hashlib.sha256(body).hexdigest()})")
-
-
-def _write_bytes(path: Path, body: bytes) -> None:
-    """Write so that a reader sees the old file or the whole new one; only the owner may
-    read it (it holds personal data)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

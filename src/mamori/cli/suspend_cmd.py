@@ -10,7 +10,7 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import out, print_json
+from mamori.cli._output import local_time, out, print_json
 from mamori.suspension import SuspensionEvent, SuspensionReason
 
 JSON = typer.Option(False, "--json", help="Print JSON.")
@@ -98,7 +98,7 @@ def _print_history(
     )
     for e in events:
         table.add_row(
-            e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
+            local_time(e.at, zone),
             e.event,
             Text(e.scope),
             e.reason,

@@ -442,6 +442,11 @@ class Policy(_Frozen):
     # sending one is a use of their contact address for it, so suspension applies.
     notice_purpose: Id | None = None
 
+    @property
+    def officer_role(self) -> str | None:
+        """The id of the role with ``officer: true`` (a valid policy has exactly one)."""
+        return next((rid for rid, role in self.roles.items() if role.officer), None)
+
     def canonical(self) -> dict[str, Any]:
         """The content as plain JSON data: what versions hash and diffs compare."""
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)

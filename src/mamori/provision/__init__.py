@@ -1,7 +1,14 @@
 """Third parties (policy §6, Art. 27-31): provision on a checked basis, the records of
 Art. 29, 30 and 31 kept for their periods, and sealed packages for recipients."""
 
-from mamori.provision.export import ExportError, ExportRow, open_package, pseudonym, seal
+from mamori.provision.export import (
+    ExportError,
+    ExportRow,
+    check_sealing,
+    open_package,
+    pseudonym,
+    seal,
+)
 from mamori.provision.model import (
     Basis,
     LegalGround,
@@ -24,6 +31,7 @@ __all__ = [
     "ProvisionResult",
     "Provisions",
     "RecordKind",
+    "check_sealing",
     "keep_until",
     "open_package",
     "pseudonym",

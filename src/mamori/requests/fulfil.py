@@ -278,4 +278,4 @@ class Fulfiller:
 
 def _officer_role(core: Mamori) -> str:
     policy = core.access().policy
-    return next(rid for rid, role in policy.roles.items() if role.officer)
+    return policy.officer_role or ""
