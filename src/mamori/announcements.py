@@ -16,7 +16,7 @@ from mamori.audit import AuditEvent
 from mamori.errors import ConfigError, NotFound
 from mamori.notify import SendSummary
 from mamori.policy.diff import PolicyDiff, Severity
-from mamori.store import Store
+from mamori.store import Store, read_date, read_time
 
 if TYPE_CHECKING:
     from mamori.core import Mamori
@@ -52,20 +52,6 @@ class Announcement:
         }
 
 
-def _when(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-def _day(value: Any) -> dt.date:
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value)
-    assert isinstance(value, dt.date)
-    return value
-
-
 class Announcements:
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -98,7 +84,7 @@ class Announcements:
             (
                 version,
                 changes.severity.value,
-                effective_on.isoformat() if self._mark == "?" else effective_on,
+                self._store.date_param(effective_on),
                 json.dumps(listed),
                 self._store.timestamp(at),
             ),
@@ -138,10 +124,10 @@ class Announcements:
             ident,
             version,
             severity,
-            _day(effective),
+            read_date(effective),
             tuple(json.loads(changes)),
-            _when(created),
-            _when(sent_at) if sent_at is not None else None,
+            read_time(created),
+            read_time(sent_at) if sent_at is not None else None,
             sent,
             failed,
         )

@@ -33,7 +33,7 @@ from mamori.consent.model import (
 from mamori.consent.state import ConsentView
 from mamori.errors import ConsentRefused, NotFound, SubjectNotFound
 from mamori.policy.model import Policy, Recipient, RecipientKind
-from mamori.store import Store
+from mamori.store import Store, read_time
 
 __all__ = ["ConsentLedger", "anonymise_ip", "lock_subject"]
 
@@ -464,21 +464,13 @@ class ConsentLedger:
             notice_hash=notice,
             lang=lang,
             method=CollectionMethod(method),
-            at=_aware(at),
-            valid_until=_aware(until) if until is not None else None,
+            at=read_time(at),
+            valid_until=read_time(until) if until is not None else None,
             refers_to=refers,
             channel=json.loads(channel),
             rule17=json.loads(rule17) if rule17 else None,
             recorded_by=by,
         )
-
-
-def _aware(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value  # type: ignore[no-any-return]
 
 
 # checks ----------------------------------------------------------------------------------

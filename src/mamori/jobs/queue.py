@@ -13,7 +13,7 @@ from typing import Any
 
 from mamori.clock import Clock
 from mamori.errors import NotFound
-from mamori.store import Store
+from mamori.store import Store, read_time
 
 __all__ = ["Job", "JobQueue"]
 
@@ -48,18 +48,12 @@ class Job:
         }
 
 
-def _aware(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _job(row: Any) -> Job:
     ident, kind, ref, state, attempts, owner, lease, error, created, updated = row
     return Job(
         int(ident), kind, ref, state, int(attempts), owner,
-        _aware(lease) if lease is not None else None, error, _aware(created), _aware(updated),
+        read_time(lease) if lease is not None else None, error,
+        read_time(created), read_time(updated),
     )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
 from mamori.errors import NotFound
 from mamori.provision.model import ProvisionRecord, RecordKind
-from mamori.store import Store
+from mamori.store import Store, read_date, read_time
 
 __all__ = ["ProvisionRecords", "keep_until"]
 
@@ -55,9 +55,6 @@ class ProvisionRecords:
     def _sql(self, text: str) -> str:
         return text if self._qmark else text.replace("?", "%s")
 
-    def _day(self, day: dt.date) -> object:
-        return day.isoformat() if self._qmark else day
-
     def write(
         self,
         *,
@@ -89,7 +86,7 @@ class ProvisionRecords:
                         "party = ? AND basis = ? AND contract_ref = ? AND keep_until >= ? "
                         "ORDER BY first_date DESC"
                     ),
-                    (kind.value, party, basis, contract_ref, self._day(today)),
+                    (kind.value, party, basis, contract_ref, self._store.date_param(today)),
                 )
                 existing = cur.fetchone()
             if existing is not None:
@@ -98,9 +95,14 @@ class ProvisionRecords:
                     self._sql(
                         "UPDATE provision_records SET last_date = ?, keep_until = ? WHERE id = ?"
                     ),
-                    (self._day(today), self._day(keep_until(today, True)), ident),
+                    (
+                        self._store.date_param(today),
+                        self._store.date_param(keep_until(today, True)),
+                        ident,
+                    ),
                 )
             else:
+                day = self._store.date_param(today)
                 ident = record_id or new_record_id()
                 cur.execute(
                     self._sql(
@@ -110,8 +112,8 @@ class ProvisionRecords:
                     (
                         ident, kind.value, party, party_name, party_address,
                         party_representative, basis, purpose, json.dumps(list(items)),
-                        consent_confirmed, how_acquired, contract_ref, self._day(today),
-                        self._day(today), self._day(keep_until(today, bool(contract_ref))),
+                        consent_confirmed, how_acquired, contract_ref, day, day,
+                        self._store.date_param(keep_until(today, bool(contract_ref))),
                         actor, self._store.timestamp(self._clock.now()),
                     ),
                 )  # fmt: skip
@@ -150,7 +152,7 @@ class ProvisionRecords:
                     "SELECT id FROM provision_records WHERE kind = ? AND party = ? AND basis = ? "
                     "AND contract_ref = ? AND keep_until >= ? ORDER BY first_date DESC"
                 ),
-                (kind.value, party, basis, contract_ref, self._day(self._today())),
+                (kind.value, party, basis, contract_ref, self._store.date_param(self._today())),
             )
             row = cur.fetchone()
         return None if row is None else str(row[0])
@@ -198,7 +200,9 @@ class ProvisionRecords:
             params.append(subject)
         if expiring_within is not None:
             clauses.append("keep_until <= ?")
-            params.append(self._day(self._today() + dt.timedelta(days=expiring_within)))
+            params.append(
+                self._store.date_param(self._today() + dt.timedelta(days=expiring_within))
+            )
         return self._select(" AND ".join(clauses) or "1 = 1", tuple(params))
 
     def purge_expired(self, *, actor: str) -> list[str]:
@@ -207,7 +211,7 @@ class ProvisionRecords:
         with self._store.transaction() as cur:
             cur.execute(
                 self._sql("SELECT id, kind FROM provision_records WHERE keep_until < ?"),
-                (self._day(today),),
+                (self._store.date_param(today),),
             )
             expired = [(str(r[0]), str(r[1])) for r in cur.fetchall()]
             for start in range(0, len(expired), _CHUNK):
@@ -244,22 +248,6 @@ class ProvisionRecords:
         return [_record(r) for r in rows]
 
 
-def _date(value: Any) -> dt.date:
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value[:10])
-    if isinstance(value, dt.datetime):
-        return value.date()
-    assert isinstance(value, dt.date)
-    return value
-
-
-def _time(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
 def _record(row: Sequence[Any]) -> ProvisionRecord:
     (ident, kind, party, name, address, rep, basis, purpose, items, confirmed, how,
      contract, first, last, subjects, keep, by, at) = row  # fmt: skip
@@ -276,10 +264,10 @@ def _record(row: Sequence[Any]) -> ProvisionRecord:
         consent_confirmed=bool(confirmed),
         how_acquired=how,
         contract_ref=contract,
-        first_date=_date(first),
-        last_date=_date(last),
+        first_date=read_date(first),
+        last_date=read_date(last),
         subjects=int(subjects),
-        keep_until=_date(keep),
+        keep_until=read_date(keep),
         created_by=by,
-        created_at=_time(at),
+        created_at=read_time(at),
     )

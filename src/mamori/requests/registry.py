@@ -36,7 +36,7 @@ from mamori.requests.model import (
     RequestState,
     Submitted,
 )
-from mamori.store import Store
+from mamori.store import Store, read_date, read_time
 from mamori.suspension import SuspensionReason
 from mamori.vault import Vault
 from mamori.vault.normalise import InvalidValue, normalise
@@ -183,7 +183,7 @@ class RequestDesk:
                 (
                     rid, what.value, RequestState.received.value, subject, how.value,
                     by_agent, contact_item, digest, idempotency_key, sealed,
-                    self._store.timestamp(now), self._day(due), fee,
+                    self._store.timestamp(now), self._store.date_param(due), fee,
                 ),
             )  # fmt: skip
             self._event(cur, rid, None, RequestState.received, actor, what.value, subject)
@@ -266,7 +266,7 @@ class RequestDesk:
             row = cur.fetchone()
             if row is None:
                 return False
-            mac, expires, attempts = bytes(row[0]), _aware(row[1]), int(row[2])
+            mac, expires, attempts = bytes(row[0]), read_time(row[1]), int(row[2])
             if attempts >= CODE_ATTEMPTS or expires <= now:
                 return False
             cur.execute(
@@ -467,10 +467,10 @@ class RequestDesk:
             today = self._today()
             if overdue:
                 clauses.append("due_on < ?")
-                params.append(self._day(today))
+                params.append(self._store.date_param(today))
             else:
                 clauses.append("due_on <= ?")
-                params.append(self._day(today + dt.timedelta(days=due_within or 0)))
+                params.append(self._store.date_param(today + dt.timedelta(days=due_within or 0)))
         where = " AND ".join(clauses) or "1 = 1"
         return self._select(where, tuple(params))
 
@@ -486,7 +486,7 @@ class RequestDesk:
             rows = cur.fetchall()
         return [
             RequestEvent(r[0], RequestState(r[1]) if r[1] else None, RequestState(r[2]),
-                         r[3], r[4], _aware(r[5]))
+                         r[3], r[4], read_time(r[5]))
             for r in rows
         ]  # fmt: skip
 
@@ -570,9 +570,6 @@ class RequestDesk:
     def _code_mac(self, request_id: str, code: str) -> bytes:
         return self._keys.mac("codes").digest(request_id, code)
 
-    def _day(self, day: dt.date) -> object:
-        return day.isoformat() if self._mark == "?" else day
-
     def _one(self, where: str, params: tuple[Any, ...]) -> Request | None:
         rows = self._select(where, params)
         return rows[0] if rows else None
@@ -591,22 +588,6 @@ def _aad(request_id: str) -> bytes:
     return b"mamori:request:v1:" + request_id.encode()
 
 
-def _aware(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    assert isinstance(value, dt.datetime)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-def _day(value: Any) -> dt.date:
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value[:10])
-    if isinstance(value, dt.datetime):
-        return value.date()
-    assert isinstance(value, dt.date)
-    return value
-
-
 def _request(row: Sequence[Any]) -> Request:
     (rid, kind, state, subject, channel, agent, received, due, verification, code, reason,
      result, error, closed, key, fee) = row  # fmt: skip
@@ -617,14 +598,14 @@ def _request(row: Sequence[Any]) -> Request:
         subject=subject,
         channel=Channel(channel),
         by_agent=bool(agent),
-        received_at=_aware(received),
-        due_on=_day(due),
+        received_at=read_time(received),
+        due_on=read_date(due),
         verification=json.loads(verification) if verification else None,
         reject_code=RejectCode(code) if code else None,
         reject_reason=reason,
         result=json.loads(result) if result else None,
         error=error,
-        closed_at=_aware(closed) if closed else None,
+        closed_at=read_time(closed) if closed else None,
         idempotency_key=key,
         fee=fee,
     )

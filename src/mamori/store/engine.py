@@ -17,7 +17,26 @@ from sqlalchemy.orm import Session, sessionmaker
 from mamori.errors import SchemaOutdated, StoreError
 from mamori.store import migrate
 
-__all__ = ["Store"]
+__all__ = ["Store", "read_date", "read_time"]
+
+
+def read_time(value: Any) -> dt.datetime:
+    """A time as a raw statement reads it back (SQLite: text in UTC; PostgreSQL and
+    MariaDB: a datetime), as an aware datetime; a naive one is UTC."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    assert isinstance(value, dt.datetime)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+
+
+def read_date(value: Any) -> dt.date:
+    """A date as a raw statement reads it back (text on SQLite)."""
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10])
+    if isinstance(value, dt.datetime):
+        return value.date()
+    assert isinstance(value, dt.date)
+    return value
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -106,6 +125,10 @@ class Store:
         form (UTC), other databases the aware datetime."""
         utc = at.astimezone(dt.UTC)
         return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self.dialect == "sqlite" else utc
+
+    def date_param(self, day: dt.date) -> object:
+        """A date as the driver stores it on raw statements (ISO text on SQLite)."""
+        return day.isoformat() if self.dialect == "sqlite" else day
 
     def purge_freed(self) -> None:
         """Push freed pages out of SQLite's write-ahead log after an erasure.

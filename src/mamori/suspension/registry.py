@@ -22,7 +22,7 @@ from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
 from mamori.consent.ledger import lock_subject
 from mamori.errors import Conflict, ConsentRefused, NotFound
-from mamori.store import Store
+from mamori.store import Store, read_time
 
 __all__ = ["Scope", "Suspension", "SuspensionEvent", "SuspensionReason", "Suspensions"]
 
@@ -192,9 +192,7 @@ class Suspensions:
             rows = cur.fetchall()
         out = []
         for sid, subj, scope, event, reason, note, request, at, actor in rows:
-            when = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=dt.UTC)
+            when = read_time(at)
             out.append(SuspensionEvent(sid, subj, scope, event, reason, note, request, when, actor))
         return out
 

@@ -31,7 +31,7 @@ from mamori.consent import state as consent_state
 from mamori.errors import AccessDenied, CollectRefused, SubjectNotFound
 from mamori.keys import DataKey, Keyring, value_aad
 from mamori.policy.model import Normaliser, Policy
-from mamori.store import Store
+from mamori.store import Store, read_time
 from mamori.vault._sql import Statements
 from mamori.vault.normalise import InvalidValue, is_my_number, normalise
 from mamori.vault.results import Collected, Corrected, Erased, Refused, Use
@@ -374,8 +374,7 @@ class Vault:
                 marks = ", ".join([mark] * len(chunk))
                 cur.execute(f"SELECT id, created_at FROM subjects WHERE id IN ({marks})", chunk)
                 for sid, at in cur.fetchall():
-                    when = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
-                    out[sid] = when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+                    out[sid] = read_time(at)
         return out
 
     def holders(self, item: str) -> Iterator[str]:
