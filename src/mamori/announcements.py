@@ -55,10 +55,6 @@ class Announcement:
 class Announcements:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._mark = "?" if store.dialect == "sqlite" else "%s"
-
-    def _sql(self, text: str) -> str:
-        return text.replace("?", self._mark)
 
     def create(
         self,
@@ -77,7 +73,7 @@ class Announcements:
             if c.severity is not Severity.minor
         ]
         conn.exec_driver_sql(
-            self._sql(
+            self._store.sql(
                 "INSERT INTO announcements (version, severity, effective_on, changes, created_at, "
                 "sent, failed) VALUES (?, ?, ?, ?, ?, 0, 0)"
             ),
@@ -111,7 +107,7 @@ class Announcements:
     def mark_sent(self, ident: int, at: dt.datetime, sent: int, failed: int) -> None:
         with self._store.engine.begin() as conn:
             conn.exec_driver_sql(
-                self._sql(
+                self._store.sql(
                     "UPDATE announcements SET sent_at = ?, sent = sent + ?, failed = ? WHERE id = ?"
                 ),
                 (self._store.timestamp(at), sent, failed, ident),

@@ -64,15 +64,12 @@ class JobQueue:
         self._lease = dt.timedelta(seconds=lease_seconds)
         self._qmark = store.dialect == "sqlite"
 
-    def _sql(self, text: str) -> str:
-        return text if self._qmark else text.replace("?", "%s")
-
     def enqueue(self, kind: str, ref: str) -> Job:
         """Queue a job; an unfinished job of the same kind and ref is returned instead."""
         now = self._store.timestamp(self._clock.now())
         with self._store.transaction() as cur:
             cur.execute(
-                self._sql(
+                self._store.sql(
                     f"SELECT {_COLUMNS} FROM jobs WHERE kind = ? AND ref = ? "
                     "AND state IN ('queued', 'running') ORDER BY id"
                 ),
@@ -82,7 +79,7 @@ class JobQueue:
             if row is not None:
                 return _job(row)
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "INSERT INTO jobs (kind, ref, state, attempts, created_at, updated_at) "
                     "VALUES (?, ?, 'queued', 0, ?, ?)"
                 ),
@@ -103,7 +100,9 @@ class JobQueue:
             params += (job_id,)
         with self._store.transaction() as cur:
             cur.execute(
-                self._sql(f"SELECT {_COLUMNS} FROM jobs WHERE {where} ORDER BY id LIMIT 1{lock}"),
+                self._store.sql(
+                    f"SELECT {_COLUMNS} FROM jobs WHERE {where} ORDER BY id LIMIT 1{lock}"
+                ),
                 params,
             )
             row = cur.fetchone()
@@ -111,7 +110,7 @@ class JobQueue:
                 return None
             lease = self._store.timestamp(now + self._lease)
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "UPDATE jobs SET state = 'running', owner = ?, lease_until = ?, "
                     "attempts = attempts + 1, updated_at = ? WHERE id = ?"
                 ),
@@ -123,7 +122,7 @@ class JobQueue:
         state = "failed" if error else "done"
         with self._store.transaction() as cur:
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "UPDATE jobs SET state = ?, error = ?, lease_until = NULL, updated_at = ? "
                     "WHERE id = ?"
                 ),
@@ -133,7 +132,7 @@ class JobQueue:
 
     def get(self, job_id: int) -> Job:
         with self._store.transaction(write=False) as cur:
-            cur.execute(self._sql(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?"), (job_id,))
+            cur.execute(self._store.sql(f"SELECT {_COLUMNS} FROM jobs WHERE id = ?"), (job_id,))
             row = cur.fetchone()
         if row is None:
             raise NotFound(f"no job {job_id}")
@@ -142,7 +141,7 @@ class JobQueue:
     def latest(self, kind: str, ref: str) -> Job:
         with self._store.transaction(write=False) as cur:
             cur.execute(
-                self._sql(
+                self._store.sql(
                     f"SELECT {_COLUMNS} FROM jobs WHERE kind = ? AND ref = ? ORDER BY id DESC"
                 ),
                 (kind, ref),
@@ -155,5 +154,5 @@ class JobQueue:
     def query(self, state: str | None = None) -> list[Job]:
         where, params = ("WHERE state = ?", (state,)) if state else ("", ())
         with self._store.transaction(write=False) as cur:
-            cur.execute(self._sql(f"SELECT {_COLUMNS} FROM jobs {where} ORDER BY id"), params)
+            cur.execute(self._store.sql(f"SELECT {_COLUMNS} FROM jobs {where} ORDER BY id"), params)
             return [_job(r) for r in cur.fetchall()]

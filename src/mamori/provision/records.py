@@ -50,10 +50,6 @@ class ProvisionRecords:
         self._audit = audit
         self._clock = clock
         self._today = today
-        self._qmark = store.dialect == "sqlite"
-
-    def _sql(self, text: str) -> str:
-        return text if self._qmark else text.replace("?", "%s")
 
     def write(
         self,
@@ -81,7 +77,7 @@ class ProvisionRecords:
             existing = None
             if contract_ref:
                 cur.execute(
-                    self._sql(
+                    self._store.sql(
                         "SELECT id, first_date FROM provision_records WHERE kind = ? AND "
                         "party = ? AND basis = ? AND contract_ref = ? AND keep_until >= ? "
                         "ORDER BY first_date DESC"
@@ -92,7 +88,7 @@ class ProvisionRecords:
             if existing is not None:
                 ident = str(existing[0])
                 cur.execute(
-                    self._sql(
+                    self._store.sql(
                         "UPDATE provision_records SET last_date = ?, keep_until = ? WHERE id = ?"
                     ),
                     (
@@ -105,7 +101,7 @@ class ProvisionRecords:
                 day = self._store.date_param(today)
                 ident = record_id or new_record_id()
                 cur.execute(
-                    self._sql(
+                    self._store.sql(
                         f"INSERT INTO provision_records ({_COLUMNS}) VALUES "
                         "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)"
                     ),
@@ -121,9 +117,9 @@ class ProvisionRecords:
                 "INSERT INTO provision_record_subjects (record_id, subject_id) VALUES (?, ?) "
                 "ON CONFLICT DO NOTHING"
             )
-            cur.executemany(self._sql(insert), [(ident, s) for s in dict.fromkeys(subjects)])
+            cur.executemany(self._store.sql(insert), [(ident, s) for s in dict.fromkeys(subjects)])
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "UPDATE provision_records SET subjects = (SELECT count(*) FROM "
                     "provision_record_subjects WHERE record_id = ?) WHERE id = ?"
                 ),
@@ -148,7 +144,7 @@ class ProvisionRecords:
             return None
         with self._store.transaction(write=False) as cur:
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "SELECT id FROM provision_records WHERE kind = ? AND party = ? AND basis = ? "
                     "AND contract_ref = ? AND keep_until >= ? ORDER BY first_date DESC"
                 ),
@@ -166,7 +162,7 @@ class ProvisionRecords:
     def subjects_of(self, record_id: str) -> list[str]:
         with self._store.transaction(write=False) as cur:
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "SELECT subject_id FROM provision_record_subjects WHERE record_id = ? "
                     "ORDER BY subject_id"
                 ),
@@ -210,7 +206,7 @@ class ProvisionRecords:
         today = self._today()
         with self._store.transaction() as cur:
             cur.execute(
-                self._sql("SELECT id, kind FROM provision_records WHERE keep_until < ?"),
+                self._store.sql("SELECT id, kind FROM provision_records WHERE keep_until < ?"),
                 (self._store.date_param(today),),
             )
             expired = [(str(r[0]), str(r[1])) for r in cur.fetchall()]
@@ -218,12 +214,14 @@ class ProvisionRecords:
                 part = [i for i, _ in expired[start : start + _CHUNK]]
                 marks = ", ".join(["?"] * len(part))
                 cur.execute(
-                    self._sql(
+                    self._store.sql(
                         f"DELETE FROM provision_record_subjects WHERE record_id IN ({marks})"
                     ),
                     part,
                 )
-                cur.execute(self._sql(f"DELETE FROM provision_records WHERE id IN ({marks})"), part)
+                cur.execute(
+                    self._store.sql(f"DELETE FROM provision_records WHERE id IN ({marks})"), part
+                )
             events = [
                 AuditEvent(
                     actor=actor,
@@ -238,7 +236,7 @@ class ProvisionRecords:
     def _select(self, where: str, params: tuple[Any, ...]) -> list[ProvisionRecord]:
         with self._store.transaction(write=False) as cur:
             cur.execute(
-                self._sql(
+                self._store.sql(
                     f"SELECT {_COLUMNS} FROM provision_records WHERE {where} "
                     "ORDER BY first_date, id"
                 ),

@@ -89,9 +89,6 @@ class RequestDesk:
         self._lang = lang
         self._mark = "?" if store.dialect == "sqlite" else "%s"
 
-    def _sql(self, text: str) -> str:
-        return text if self._mark == "?" else text.replace("?", "%s")
-
     # receiving ---------------------------------------------------------------------------
 
     def submit(
@@ -175,7 +172,7 @@ class RequestDesk:
         fee = charge.amount if charge is not None else None
         with self._store.transaction() as cur:
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "INSERT INTO requests (id, kind, state, subject_id, channel, by_agent, "
                     "contact_item, contact_digest, idempotency_key, payload, received_at, "
                     "due_on, fee) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -214,10 +211,11 @@ class RequestDesk:
         mac = self._code_mac(request.id, code)  # before the write lock: may make the key
         with self._store.transaction() as cur:
             cur.execute(
-                self._sql("DELETE FROM verification_codes WHERE request_id = ?"), (request.id,)
+                self._store.sql("DELETE FROM verification_codes WHERE request_id = ?"),
+                (request.id,),
             )
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "INSERT INTO verification_codes (request_id, code_mac, expires_at, "
                     "attempts, sent_at) VALUES (?, ?, ?, 0, ?)"
                 ),
@@ -257,7 +255,7 @@ class RequestDesk:
         with self._store.transaction() as cur:
             lock = "" if self._mark == "?" else " FOR UPDATE"
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "SELECT code_mac, expires_at, attempts FROM verification_codes "
                     "WHERE request_id = ?" + lock
                 ),
@@ -270,7 +268,7 @@ class RequestDesk:
             if attempts >= CODE_ATTEMPTS or expires <= now:
                 return False
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "UPDATE verification_codes SET attempts = attempts + 1 WHERE request_id = ?"
                 ),
                 (request.id,),
@@ -281,7 +279,8 @@ class RequestDesk:
                     self._move(cur, request, RequestState.verifying, actor, "attempts_exhausted")
                 return False
             cur.execute(
-                self._sql("DELETE FROM verification_codes WHERE request_id = ?"), (request.id,)
+                self._store.sql("DELETE FROM verification_codes WHERE request_id = ?"),
+                (request.id,),
             )
             self._set(cur, request.id, verification={"method": "otp_email"})
             self._move(cur, request, RequestState.verified, actor, "otp_email")
@@ -387,10 +386,10 @@ class RequestDesk:
         digest = hashlib.sha256(body).hexdigest()
         with self._store.transaction() as cur:
             cur.execute(
-                self._sql("DELETE FROM request_packages WHERE request_id = ?"), (request_id,)
+                self._store.sql("DELETE FROM request_packages WHERE request_id = ?"), (request_id,)
             )
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "INSERT INTO request_packages (request_id, sealed, sha256, size, created_at) "
                     "VALUES (?, ?, ?, ?, ?)"
                 ),
@@ -405,14 +404,16 @@ class RequestDesk:
             raise Conflict(f"request {request_id} is {request.state.value}: nothing to download")
         with self._store.transaction() as cur:
             cur.execute(
-                self._sql("SELECT sealed, sha256 FROM request_packages WHERE request_id = ?"),
+                self._store.sql("SELECT sealed, sha256 FROM request_packages WHERE request_id = ?"),
                 (request_id,),
             )
             row = cur.fetchone()
             if row is None:
                 raise NotFound(f"request {request_id} has no package")
             cur.execute(
-                self._sql("UPDATE request_packages SET downloaded_at = ? WHERE request_id = ?"),
+                self._store.sql(
+                    "UPDATE request_packages SET downloaded_at = ? WHERE request_id = ?"
+                ),
                 (self._store.timestamp(self._clock.now()), request_id),
             )
             event = AuditEvent(
@@ -435,7 +436,7 @@ class RequestDesk:
     def details(self, request: Request) -> dict[str, Any]:
         """What the request asks (unsealed)."""
         with self._store.transaction(write=False) as cur:
-            cur.execute(self._sql("SELECT payload FROM requests WHERE id = ?"), (request.id,))
+            cur.execute(self._store.sql("SELECT payload FROM requests WHERE id = ?"), (request.id,))
             row = cur.fetchone()
         if row is None or row[0] is None:
             return {}
@@ -477,7 +478,7 @@ class RequestDesk:
     def events(self, request_id: str) -> list[RequestEvent]:
         with self._store.transaction(write=False) as cur:
             cur.execute(
-                self._sql(
+                self._store.sql(
                     "SELECT request_id, from_state, to_state, actor, note, at FROM "
                     "request_events WHERE request_id = ? ORDER BY number"
                 ),
@@ -515,7 +516,7 @@ class RequestDesk:
             raise Conflict(f"request {request.id} cannot go from {request.state} to {target}")
         closed = target not in OPEN
         cur.execute(
-            self._sql("UPDATE requests SET state = ?, closed_at = ? WHERE id = ?"),
+            self._store.sql("UPDATE requests SET state = ?, closed_at = ? WHERE id = ?"),
             (
                 target.value,
                 self._store.timestamp(self._clock.now()) if closed else None,
@@ -536,7 +537,7 @@ class RequestDesk:
     ) -> None:
         now = self._clock.now()
         cur.execute(
-            self._sql(
+            self._store.sql(
                 "INSERT INTO request_events (request_id, from_state, to_state, actor, note, at) "
                 "VALUES (?, ?, ?, ?, ?, ?)"
             ),
@@ -559,7 +560,7 @@ class RequestDesk:
             parts.append(f"{columns.get(name, name)} = ?")
             params.append(json.dumps(value) if name == "verification" else value)
         cur.execute(
-            self._sql(f"UPDATE requests SET {', '.join(parts)} WHERE id = ?"),
+            self._store.sql(f"UPDATE requests SET {', '.join(parts)} WHERE id = ?"),
             (*params, request_id),
         )
 
@@ -577,7 +578,9 @@ class RequestDesk:
     def _select(self, where: str, params: tuple[Any, ...]) -> list[Request]:
         with self._store.transaction(write=False) as cur:
             cur.execute(
-                self._sql(f"SELECT {_COLUMNS} FROM requests WHERE {where} ORDER BY due_on, id"),
+                self._store.sql(
+                    f"SELECT {_COLUMNS} FROM requests WHERE {where} ORDER BY due_on, id"
+                ),
                 params,
             )
             rows = cur.fetchall()

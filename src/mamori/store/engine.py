@@ -126,6 +126,11 @@ class Store:
         utc = at.astimezone(dt.UTC)
         return utc.strftime("%Y-%m-%d %H:%M:%S.%f") if self.dialect == "sqlite" else utc
 
+    def sql(self, text: str) -> str:
+        """A raw statement written with ``?`` placeholders, in the driver's style
+        (``%s`` for psycopg and PyMySQL)."""
+        return text if self.dialect == "sqlite" else text.replace("?", "%s")
+
     def date_param(self, day: dt.date) -> object:
         """A date as the driver stores it on raw statements (ISO text on SQLite)."""
         return day.isoformat() if self.dialect == "sqlite" else day
