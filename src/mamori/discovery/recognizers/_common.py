@@ -1,0 +1,24 @@
+"""Regular-expression pieces the recognizers share (on NFKC-normalised text)."""
+
+from __future__ import annotations
+
+#: A dash between digits: ``-`` (every dash variant is ``-`` after normalisation) or the
+#: katakana long-vowel mark ``ー``, often typed for a dash in Japanese text.
+DASH = "[-ー]"
+#: An optional separator between digit groups: a dash or one space.
+SEP = "(?:[-ー]| )?"
+#: Not preceded by a digit (values glued to Japanese text still match).
+NO_DIGIT_BEFORE = "(?<![0-9])"
+#: Not followed by a digit, nor by a dash and a digit (the value is not part of a longer one).
+NO_DIGIT_AFTER = "(?![0-9]|[-ー][0-9])"
+#: Not preceded by a digit nor by a digit and a dash.
+NO_DIGIT_OR_GROUP_BEFORE = "(?<![0-9])(?<![0-9][-ー])"
+#: Not preceded by an ASCII letter or digit.
+NO_ALNUM_BEFORE = "(?<![0-9A-Za-z])"
+#: Not followed by an ASCII letter or digit.
+NO_ALNUM_AFTER = "(?![0-9A-Za-z])"
+
+
+def digits(value: str) -> str:
+    """The ASCII digits of ``value``, in order."""
+    return "".join(c for c in value if "0" <= c <= "9")
