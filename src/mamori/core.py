@@ -24,6 +24,7 @@ from mamori.connectors import Connector, connector_for
 from mamori.consent import ConsentLedger, ConsentRecord
 from mamori.consent.reconsent import superseded_targets
 from mamori.errors import NoPolicyInForce, NotFound
+from mamori.inquiries import InquiryDesk
 from mamori.jobs import FULFIL, Job, JobQueue
 from mamori.keys import MASKS, Keyring, RotationReport
 from mamori.notify import FileOutbox, Notifier, Outbox, SendSummary, SmtpOutbox
@@ -172,6 +173,21 @@ class Mamori:
             lambda: self.notifier,
             self.today,
             self.settings.default_lang,
+        )
+
+    @cached_property
+    def inquiries(self) -> InquiryDesk:
+        """Inquiries and complaints (policy §8, Art. 40), each with its reply date."""
+        return InquiryDesk(
+            self.store,
+            self.audit,
+            self.clock,
+            self.keys,
+            zone=self.settings.zone,
+            reply_days=self.settings.inquiry_reply_days,
+            lang=self.settings.default_lang,
+            notifier=lambda: self.notifier,
+            policy=lambda: self.access().policy,
         )
 
     @cached_property

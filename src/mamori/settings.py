@@ -112,6 +112,13 @@ class Settings(BaseModel):
         description="Treat a Global Privacy Control signal (Sec-GPC: 1) from a known person "
         "as withdrawal of consent to marketing purposes and third parties",
     )
+    inquiry_reply_days: int = Field(
+        14,
+        ge=1,
+        le=90,
+        description="Days after receipt by which an inquiry or complaint should have its "
+        "first reply (its due date; later it is overdue)",
+    )
     notify_backend: Literal["file", "smtp"] = Field(
         "file", description="How messages to persons go out: file (an outbox folder) or smtp"
     )
