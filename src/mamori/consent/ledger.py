@@ -412,10 +412,8 @@ class ConsentLedger:
     def state(self, subject: str) -> ConsentView:
         """The current choice per target, a read-only mapping (a given consent past its
         validity is expired). An unknown subject has no choices."""
-        with self._store.transaction(write=False) as cur:
-            cur.execute(self._sql["current"], (subject,))
-            row = cur.fetchone()
-        return ConsentView(folded.loads(row[0] if row else None), self._clock.now())
+        row = self._store.read_one(self._sql["current"], (subject,))
+        return ConsentView.from_text(row[0] if row else None, self._clock.now())
 
     def history(self, subject: str) -> list[ConsentRecord]:
         """Every consent event of ``subject``, oldest first."""

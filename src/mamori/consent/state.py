@@ -62,20 +62,55 @@ def resolve(state: Mapping[str, list[Any]], now: dt.datetime) -> dict[str, Choic
 
 class ConsentView(Mapping[str, Choice]):
     """One subject's choices at a moment, by target. A choice is parsed when it is first
-    asked for, so a decision (or a look-up of one target) pays for that target only."""
+    asked for, so a decision (or a look-up of one target) pays for that target only.
 
-    __slots__ = ("_done", "_now", "_state")
+    :meth:`from_text` keeps the stored JSON and decodes only the entry of the target asked
+    for; the whole object is parsed only when the targets are listed.
+    """
+
+    __slots__ = ("_done", "_now", "_parsed", "_text")
 
     def __init__(self, state: Mapping[str, list[Any]], now: dt.datetime) -> None:
-        self._state = state
+        self._parsed: Mapping[str, list[Any]] | None = state
+        self._text = ""
         self._now = now
         self._done: dict[str, Choice] = {}
+
+    @classmethod
+    def from_text(cls, text: str | None, now: dt.datetime) -> ConsentView:
+        """A view over the stored form (:func:`dumps`); ``None`` or empty is no choices."""
+        view = cls.__new__(cls)
+        view._parsed = None if text else {}
+        view._text = text or ""
+        view._now = now
+        view._done = {}
+        return view
+
+    @property
+    def _state(self) -> Mapping[str, list[Any]]:
+        if self._parsed is None:
+            self._parsed = loads(self._text)
+        return self._parsed
+
+    def _entry(self, target: str) -> list[Any] | None:
+        if self._parsed is not None:
+            return self._parsed.get(target)
+        # Targets are ids (no quotes or backslashes) and every key is followed by ``:[``,
+        # which no string value can be (a value is followed by ``,`` or ``]``): the first
+        # match is the key itself.
+        at = self._text.find(f'"{target}":[')
+        if at < 0:
+            return None
+        entry, _ = _decoder.raw_decode(self._text, at + len(target) + 3)
+        if not isinstance(entry, list):
+            raise ValueError("consent state entry is not a JSON array")
+        return entry
 
     def get(self, target: str, default: Any = None) -> Any:
         done = self._done.get(target)
         if done is not None:
             return done
-        entry = self._state.get(target)
+        entry = self._entry(target)
         if entry is None:
             return default
         choice = self._done[target] = _choice(target, entry, self._now)
@@ -87,6 +122,9 @@ class ConsentView(Mapping[str, Choice]):
             raise KeyError(target)
         return choice  # type: ignore[no-any-return]
 
+    def __contains__(self, target: object) -> bool:
+        return isinstance(target, str) and self.get(target) is not None
+
     def __iter__(self) -> Iterator[str]:
         return iter(sorted(self._state))
 
@@ -95,6 +133,9 @@ class ConsentView(Mapping[str, Choice]):
 
     def __repr__(self) -> str:
         return f"ConsentView({sorted(self._state)})"
+
+
+_decoder = json.JSONDecoder()
 
 
 def dumps(state: Compact) -> str:

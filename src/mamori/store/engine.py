@@ -50,6 +50,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # 64 MiB of page cache (the default is 2 MiB): batches write to random places in the
         # subject tables, and pages already in memory are not read again.
         cursor.execute("PRAGMA cache_size=-65536")
+        # Reads through a memory map of up to 2 GiB (SQLite's own ceiling): a look-up by
+        # key in a large table (consent states, subjects) skips the copy into the page cache.
+        cursor.execute("PRAGMA mmap_size=2147418112")
     finally:
         cursor.close()
 
@@ -169,6 +172,20 @@ class Store:
         finally:
             cursor.close()
             release()
+
+    def read_one(self, statement: str, params: tuple[Any, ...]) -> Any:
+        """The first row of one read-only statement (driver placeholders), or None.
+
+        A single statement reads a consistent snapshot on its own, so SQLite runs it on the
+        thread's connection without a cursor or transaction of ours: the look-up paths
+        (consent state, a decision) pay for the read alone.
+        """
+        if self.dialect == "sqlite":
+            dbapi, _ = self._dbapi()
+            return dbapi.execute(statement, params).fetchone()
+        with self.transaction(write=False) as cur:
+            cur.execute(statement, params)
+            return cur.fetchone()
 
     def _dbapi(self) -> tuple[Any, Any]:
         if self.dialect != "sqlite":

@@ -27,7 +27,6 @@ from mamori.access import (
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
 from mamori.consent import ConsentView
-from mamori.consent import state as consent_state
 from mamori.errors import AccessDenied, CollectRefused, SubjectNotFound
 from mamori.keys import DataKey, Keyring, value_aad
 from mamori.policy.model import Normaliser, Policy
@@ -508,7 +507,7 @@ class Vault:
                         key = open_key(sid, bytes(key_id), kek_id, bytes(wrapped))
                     record = out[sid] = _Subject(sid, erased_at is not None, key)
                     if consents is not None:
-                        record.consents = ConsentView(consent_state.loads(consents), now)
+                        record.consents = ConsentView.from_text(consents, now)
                     if scopes is not None and scopes != "{}":
                         record.suspended = frozenset(json.loads(scopes))
                 item, version, ciphertext = row[7:]
