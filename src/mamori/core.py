@@ -34,6 +34,7 @@ from mamori.policy.versions import PolicyVersion, PolicyVersions, PublishResult
 from mamori.provision import ProvisionRecords, Provisions
 from mamori.requests import Fulfiller, Request, RequestDesk
 from mamori.settings import Settings
+from mamori.staff import StaffAccounts, StaffRules
 from mamori.store import Store
 from mamori.suspension import Suspensions
 from mamori.vault import Vault
@@ -206,6 +207,18 @@ class Mamori:
             self.versions,
             self.access,
             self.clock.now,
+        )
+
+    @cached_property
+    def staff(self) -> StaffAccounts:
+        """Staff accounts, console logins and API tokens; roles are the policy's."""
+        return StaffAccounts(
+            self.store,
+            self.audit,
+            self.clock,
+            self.keys,
+            lambda: self.access().policy,
+            StaffRules.from_settings(self.settings),
         )
 
     @cached_property

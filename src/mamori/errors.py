@@ -20,9 +20,10 @@ The hierarchy::
     ├── Conflict                     conflict
     │   └── NoPolicyInForce          no_policy_in_force
     ├── CollectRefused               collect_refused
-    │   └── ConsentRefused           consent_refused
-    │       ├── RequestRefused       request_refused           (mamori.requests)
-    │       └── ProvisionRefused     provision_refused         (mamori.provision)
+    │   ├── ConsentRefused           consent_refused
+    │   │   ├── RequestRefused       request_refused           (mamori.requests)
+    │   │   └── ProvisionRefused     provision_refused         (mamori.provision)
+    │   └── InquiryRefused           inquiry_refused           (mamori.inquiries)
     ├── AccessDenied                 access_denied
     ├── DecryptionError              decrypt_failed            (mamori.keys)
     │   └── UnwrapError              key_unwrap_failed         (mamori.keys)

@@ -133,6 +133,18 @@ class Settings(BaseModel):
     smtp_username: str = Field("", description="SMTP user name (empty: no login)")
     smtp_password: str = Field("", description="SMTP password", json_schema_extra=_secret())
     smtp_starttls: bool = Field(True, description="Require STARTTLS on the SMTP connection")
+    staff_session_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="A staff console session ends after these idle minutes"
+    )
+    staff_session_hours: int = Field(
+        12, ge=1, le=7 * 24, description="A staff console session ends this many hours after login"
+    )
+    staff_lockout_attempts: int = Field(
+        5, ge=1, le=100, description="Failed logins in a row that lock a staff account"
+    )
+    staff_lockout_minutes: int = Field(
+        15, ge=1, le=7 * 24 * 60, description="How long a locked staff account stays locked"
+    )
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _config_file: Path | None = PrivateAttr(default=None)

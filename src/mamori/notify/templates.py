@@ -6,6 +6,7 @@ the rest is the body. Plain text, no escaping; a missing context value is an err
 ``policy_change``: ``controller``, ``version``, ``effective_date`` (a date or ISO date
 text), ``summary`` (a list of lines, may be empty), ``policy_url``.
 ``verification_code``: ``code``, ``minutes``, ``controller``.
+``inquiry_reply``: ``controller``, ``reference`` (the inquiry's), ``reply`` (the text).
 """
 
 from __future__ import annotations
