@@ -25,6 +25,9 @@ The hierarchy::
     │   │   └── ProvisionRefused     provision_refused         (mamori.provision)
     │   └── InquiryRefused           inquiry_refused           (mamori.inquiries)
     ├── AccessDenied                 access_denied
+    ├── Unauthenticated              unauthenticated
+    ├── Forbidden                    forbidden
+    ├── StaffRefused                 staff_refused             (mamori.staff)
     ├── DecryptionError              decrypt_failed            (mamori.keys)
     │   └── UnwrapError              key_unwrap_failed         (mamori.keys)
     ├── KeyProviderError             key_provider_failed       (mamori.keys)
@@ -53,6 +56,7 @@ __all__ = [
     "ConfigError",
     "Conflict",
     "ConsentRefused",
+    "Forbidden",
     "Issue",
     "MamoriError",
     "NoPolicyInForce",
@@ -63,6 +67,7 @@ __all__ = [
     "SettingMissing",
     "StoreError",
     "SubjectNotFound",
+    "Unauthenticated",
     "VersionNotFound",
 ]
 
@@ -237,3 +242,24 @@ class AccessDenied(MamoriError):
     def __init__(self, reasons: tuple[str, ...], message: str | None = None) -> None:
         self.reasons = reasons
         super().__init__(message or f"access denied: {', '.join(reasons)}")
+
+class Unauthenticated(MamoriError):
+    """No valid credentials: a wrong password or code, an unknown, expired or revoked
+    token, an ended session, a disabled or locked account (HTTP 401). ``reason`` is a
+    code for the record (``bad_password``, ``expired``, ...); the message never echoes
+    what was given."""
+
+    code = "unauthenticated"
+
+    def __init__(self, message: str, reason: str = "unauthenticated") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "reason": self.reason}
+
+
+class Forbidden(MamoriError):
+    """Known staff asked for something their role does not allow (HTTP 403)."""
+
+    code = "forbidden"
