@@ -33,6 +33,7 @@ from mamori.policy.loader import LoadedPolicy, load_policy
 from mamori.policy.versions import PolicyVersion, PolicyVersions, PublishResult
 from mamori.provision import ProvisionRecords, Provisions
 from mamori.requests import Fulfiller, Request, RequestDesk
+from mamori.retention import Retention
 from mamori.settings import Settings
 from mamori.staff import StaffAccounts, StaffRules
 from mamori.store import Store
@@ -195,6 +196,20 @@ class Mamori:
     def records(self) -> ProvisionRecords:
         """Records of provision and receipt (Art. 29-31), kept for their periods."""
         return ProvisionRecords(self.store, self.audit, self.clock, self.today)
+
+    @cached_property
+    def retention(self) -> Retention:
+        """Disposal under the policy's retention rules (Art. 22), and the purge of the
+        Art. 29-31 records past their periods."""
+        return Retention(
+            self.store,
+            self.audit,
+            self.clock,
+            self.keys,
+            self.versions,
+            self.settings.zone,
+            self.today,
+        )
 
     @cached_property
     def provisions(self) -> Provisions:

@@ -107,6 +107,12 @@ class Settings(BaseModel):
         description="Celery broker URL for job_backend = celery",
         json_schema_extra=_secret(),
     )
+    retention_daily: str = Field(
+        "03:00",
+        pattern=r"^(off|([01][0-9]|2[0-3]):[0-5][0-9])$",
+        description="When the worker of mamori serve runs retention each day (HH:MM in "
+        "timezone), or off",
+    )
     honour_gpc: bool = Field(
         False,
         description="Treat a Global Privacy Control signal (Sec-GPC: 1) from a known person "

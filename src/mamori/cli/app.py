@@ -21,6 +21,7 @@ from mamori.cli import (
     policy_cmd,
     provision_cmd,
     requests_cmd,
+    retention_cmd,
     serve_cmd,
     settings_cmd,
     subjects_cmd,
@@ -60,6 +61,7 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(consent_cmd.app, name="consent")
 app.add_typer(requests_cmd.app, name="requests")
 app.add_typer(datasets_cmd.app, name="datasets")
+app.add_typer(retention_cmd.app, name="retention")
 app.add_typer(provision_cmd.records_app, name="records")
 app.command("use")(subjects_cmd.use_command)
 app.command("suspend")(suspend_cmd.suspend)

@@ -48,9 +48,14 @@ class Worker:
     """Claims and runs jobs until stopped."""
 
     def __init__(self, core: Mamori, *, poll_seconds: float = 1.0) -> None:
+        from mamori.retention import DailyRetention, parse_daily
+
         self._core = core
         self._poll = poll_seconds
         self.owner = owner_name()
+        settings = core.settings
+        at = parse_daily(settings.retention_daily)
+        self.daily = DailyRetention(lambda: core.retention, core.clock, settings.zone, at)
 
     def run_once(self) -> Job | None:
         job = self._core.jobs.claim(self.owner)
@@ -58,6 +63,10 @@ class Worker:
 
     def run_forever(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            try:
+                self.daily.tick()
+            except Exception:
+                log.exception("the daily retention run failed")
             try:
                 done = self.run_once()
             except Exception:
