@@ -32,6 +32,7 @@ from mamori.policy.diff import PolicyDiff
 from mamori.policy.loader import LoadedPolicy, load_policy
 from mamori.policy.versions import PolicyVersion, PolicyVersions, PublishResult
 from mamori.provision import ProvisionRecords, Provisions
+from mamori.reports import Period, Report, generate_report, previous_month
 from mamori.requests import Fulfiller, Request, RequestDesk
 from mamori.retention import Retention
 from mamori.settings import Settings
@@ -253,6 +254,12 @@ class Mamori:
 
             send(self.settings, job.id)
         return job
+
+    def report(self, period: Period | None = None, *, actor: str = "system") -> Report:
+        """The self-inspection report over ``period`` (default: the previous calendar month
+        in the configured zone), signed by the ``report_generate`` audit entry it records."""
+        chosen = period or previous_month(self.today(), self.settings.zone)
+        return generate_report(self, chosen, actor=actor)
 
     def connector(self, dataset: str) -> Connector:
         """The connector to a system of the data map (its URL from the settings); use it

@@ -90,6 +90,13 @@ class Settings(BaseModel):
     )
     vault_mount: str = Field("transit", description="Mount point of Vault's transit engine")
     vault_key: str = Field("mamori", description="Name of the transit key in Vault")
+    key_rotation_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="Days a key-encryption key serves before the self-inspection report "
+        "shows its rotation as due",
+    )
 
     dataset_urls: dict[str, str] = Field(
         default_factory=dict,

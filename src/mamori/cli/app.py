@@ -20,6 +20,7 @@ from mamori.cli import (
     keys_cmd,
     policy_cmd,
     provision_cmd,
+    report_cmd,
     requests_cmd,
     retention_cmd,
     serve_cmd,
@@ -73,6 +74,7 @@ app.command("worker")(worker_cmd.worker)
 app.command("provide")(provision_cmd.provide)
 app.command("receive")(provision_cmd.receive)
 app.command("open-package")(provision_cmd.open_package_command)
+app.command("report")(report_cmd.report)
 
 
 def _version(value: bool) -> None:
