@@ -17,6 +17,7 @@ from mamori.cli import (
     consent_cmd,
     datasets_cmd,
     init_cmd,
+    inquiries_cmd,
     keys_cmd,
     policy_cmd,
     provision_cmd,
@@ -61,6 +62,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(consent_cmd.app, name="consent")
 app.add_typer(requests_cmd.app, name="requests")
+app.add_typer(inquiries_cmd.app, name="inquiries")
 app.add_typer(datasets_cmd.app, name="datasets")
 app.add_typer(retention_cmd.app, name="retention")
 app.add_typer(provision_cmd.records_app, name="records")
