@@ -89,6 +89,7 @@ class Pattern:
     name: str
     regex: str
     score: float
+    needs_context: bool = False  #: a match without context is dropped
 
     def compile(self) -> re.Pattern[str]:
         try:
@@ -119,9 +120,11 @@ class PatternRecognizer(Recognizer):
     valid_score: float = 0.0
     before: int = BEFORE
     after: int = AFTER
+    after_context: tuple[str, ...] = ()  #: words that count only just after a value
     _compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False)
     _ctx: re.Pattern[str] | None = field(init=False, repr=False)
     _neg: re.Pattern[str] | None = field(init=False, repr=False)
+    _after: re.Pattern[str] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.patterns:
@@ -131,6 +134,7 @@ class PatternRecognizer(Recognizer):
         self._compiled = tuple(p.compile() for p in self.patterns)
         self._ctx = words_pattern(self.context)
         self._neg = words_pattern(self.negative_context)
+        self._after = words_pattern(self.context + tuple(self.after_context))
         if self.requires_context and self._ctx is None:
             raise RecognizerError(f"recognizer {self.name!r} requires context but has none")
 
@@ -138,9 +142,10 @@ class PatternRecognizer(Recognizer):
         if self._ctx is None:
             return False
         lower = doc.lower
+        if self._ctx.search(lower, max(0, start - self.before), start) is not None:
+            return True
         return (
-            self._ctx.search(lower, max(0, start - self.before), start) is not None
-            or self._ctx.search(lower, end, end + self.after) is not None
+            self._after is not None and self._after.search(lower, end, end + self.after) is not None
         )
 
     def _has_negative(self, doc: Document, start: int, end: int) -> bool:
@@ -159,7 +164,8 @@ class PatternRecognizer(Recognizer):
         if self._ctx.search(doc.context):
             return None
         spans: list[tuple[int, int]] = []
-        for m in self._ctx.finditer(doc.lower):
+        assert self._after is not None
+        for m in self._after.finditer(doc.lower):
             s = max(0, m.start() - self.after - MAX_MATCH)
             e = m.end() + self.before
             if spans and s <= spans[-1][1] + MAX_MATCH:
