@@ -9,15 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.exceptions import HTTPException
 
 from mamori import __version__
+from mamori.api import install_api
 from mamori.core import Mamori
-from mamori.errors import MamoriError, NotFound
 from mamori.policy.render import policy_document, public_matters_document, render_html
 from mamori.policy.versions import PolicyVersion
 
@@ -42,13 +40,10 @@ _TITLES = {
 }
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
-
-
 def create_app(core: Mamori) -> FastAPI:
     """Build the app around one :class:`Mamori`; the caller owns (and closes) the core."""
-    app = FastAPI(title="mamori", version=__version__, docs_url="/docs", redoc_url=None)
+    app = FastAPI(title="mamori", version=__version__, docs_url=None, redoc_url=None)
+    install_api(app, core)
     env = Environment(
         loader=PackageLoader("mamori.web", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -80,21 +75,6 @@ def create_app(core: Mamori) -> FastAPI:
             doc = public_matters_document(version.policy, lang)
         body = render_html(doc, standalone=False)
         return page(request, "document.html.j2", lang, title=doc.title, body=body, version=version)
-
-    @app.exception_handler(RequestValidationError)
-    async def _bad_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return _error(400, "bad_request", f"{where}: {first.get('msg', 'invalid request')}")
-
-    @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
-        return _error(exc.status_code, "http_error", str(exc.detail))
-
-    @app.exception_handler(MamoriError)
-    async def _mamori(_: Request, exc: MamoriError) -> JSONResponse:
-        status = 404 if isinstance(exc, NotFound) else 400 if exc.exit_code == 2 else 409
-        return _error(status, exc.code, exc.message)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:
@@ -130,18 +110,5 @@ def create_app(core: Mamori) -> FastAPI:
     @app.get("/public-matters", response_class=HTMLResponse, tags=["pages"])
     def matters_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
         return document_page(request, lang or default_lang, in_force(), "public_matters")
-
-    @app.get("/v1/policy/versions", tags=["policy"])
-    def list_versions() -> list[dict[str, Any]]:
-        return [v.to_dict() for v in core.versions.history()]
-
-    @app.get("/v1/policy/announcements", tags=["policy"])
-    def list_announcements() -> list[dict[str, Any]]:
-        """Announcements of policy changes that need notice or consent, newest first."""
-        return [a.to_dict() for a in core.announcements.list()]
-
-    @app.get("/v1/policy/versions/{ref}", tags=["policy"])
-    def get_version(ref: str) -> dict[str, Any]:
-        return core.versions.get(ref).to_dict(with_source=True)
 
     return app
