@@ -67,3 +67,24 @@ def test_summary_counts_a_period(core: Mamori, clock: FixedClock) -> None:
 def test_a_period_ends_on_or_after_it_begins(core: Mamori) -> None:
     with pytest.raises(InquiryRefused, match="until: before_since"):
         core.inquiries.summary(dt.date(2026, 11, 30), dt.date(2026, 11, 1))
+
+
+def test_a_report_period_given_as_instants(core: Mamori, clock: FixedClock) -> None:
+    """The self-inspection report passes the instants bounding its period: start <= t < end."""
+    clock.set(dt.datetime(2026, 11, 30, 23, 59, tzinfo=JST))
+    inside = core.inquiries.open("question", title="件名", body="本文", actor="web").id
+    clock.set(dt.datetime(2026, 12, 1, 0, 0, tzinfo=JST))
+    core.inquiries.open("complaint", title="件名", body="本文", actor="web")
+    start = dt.datetime(2026, 11, 1, tzinfo=JST)
+    end = dt.datetime(2026, 12, 1, tzinfo=JST)
+    counts = core.inquiries.summary(start, end)
+    assert counts["received"] == 1 and counts["by_kind"]["question"] == 1
+    assert counts["since"] == start.isoformat() and counts["until"] == end.isoformat()
+    assert core.inquiries.summary(start.date(), dt.date(2026, 11, 30)) == {
+        **counts,
+        "since": "2026-11-01",
+        "until": "2026-11-30",
+    }
+    assert core.inquiries.lookup(inside).received_at.astimezone(JST).day == 30
+    with pytest.raises(InquiryRefused, match="since: no_time_zone"):
+        core.inquiries.summary(dt.datetime(2026, 11, 1), end)

@@ -459,22 +459,35 @@ class InquiryDesk:
     def summary(
         self, since: dt.date, until: dt.date, *, today: dt.date | None = None
     ) -> dict[str, Any]:
-        """Counts over the tickets received from ``since`` to ``until`` (inclusive, in the
-        configured zone): by kind, channel and status; first replies on time (on or before
-        the due date) and late; those still without a reply; those overdue as of ``today``;
-        and the median days from receipt to the first reply."""
-        if until < since:
+        """Counts over the tickets received in a period: by kind, channel and status; first
+        replies on time (on or before the due date) and late; those still without a reply;
+        those overdue as of ``today``; and the median days from receipt to first reply.
+
+        Dates name the days ``since`` to ``until``, both included, in the configured zone;
+        aware datetimes (a report's period instants) bound it as ``since <= t < until``.
+        """
+        start = self._instant(since, "since", 0)
+        end = self._instant(until, "until", 1)
+        if end <= start:
             raise InquiryRefused(
-                {"until": "before_since"}, {"until": f"on or after {since}"}, action="summarised"
+                {"until": "before_since"}, {"until": f"after {since}"}, action="summarised"
             )
         day = today or self.today()
-        start = dt.datetime.combine(since, dt.time(), self._zone)
-        end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), self._zone)
         rows = self._select(
             "i.received_at >= ? AND i.received_at < ?",
             (self._store.timestamp(start), self._store.timestamp(end)),
         )
         return _summary(rows, since, until, day, self._zone)
+
+    def _instant(self, day: dt.date, field: str, after: int) -> dt.datetime:
+        """Midnight starting ``day`` (+ ``after`` days) in the zone; an aware datetime as is."""
+        if isinstance(day, dt.datetime):
+            if day.tzinfo is None:
+                raise InquiryRefused(
+                    {field: "no_time_zone"}, {field: "a date or an aware time"}, action="summarised"
+                )
+            return day
+        return dt.datetime.combine(day + dt.timedelta(days=after), dt.time(), self._zone)
 
     # helpers -------------------------------------------------------------------------------
 
