@@ -98,8 +98,9 @@ def test_html_has_accessible_svg_charts_and_no_script(core: Mamori, month: Month
     assert policy is not None
     html = render_html(document, lang="ja", policy=policy.policy)
     assert "<script" not in html.lower() and "javascript:" not in html.lower()
-    assert html.count("<svg") == 5
-    for chart in ("chart-role", "chart-purpose", "chart-reason", "chart-requests", "chart-consent"):
+    assert html.count("<svg") == 6
+    charts = ("role", "purpose", "reason", "requests", "consent", "inquiries")
+    for chart in (f"chart-{name}" for name in charts):
         found = re.search(rf'<svg[^>]*role="img"[^>]*id="{chart}"[^>]*>\s*<title id=', html)
         assert found, chart
     assert "サポート担当者" in html  # the role's label from the policy

@@ -78,13 +78,21 @@ def _charts(figures: Mapping[str, Any], lang: str, label: _Labels) -> dict[str, 
         Bar(label("purpose", p["purpose"]), p["share"] * 100, f"{p['share'] * 100:.1f}%", 1)
         for p in consent["purposes"]
     ]
-    return {
+    charts = {
         "role": counts("role", accesses["by_role"], "chart-role"),
         "purpose": counts("purpose", accesses["by_purpose"], "chart-purpose"),
         "reason": counts("reason", denies["by_reason"], "chart-reason"),
         "requests": bar_chart("chart-requests", t("chart.requests"), timeliness),
         "consent": bar_chart("chart-consent", t("chart.consent"), coverage, scale=100.0),
     }
+    inquiries = figures["inquiries"]
+    if inquiries.get("available", True):
+        replies = [
+            Bar(t(key), inquiries[key], f"{inquiries[key]:,}", colour)
+            for key, colour in (("answered_on_time", 1), ("answered_late", 2), ("unanswered", 0))
+        ]
+        charts["inquiries"] = bar_chart("chart-inquiries", t("chart.inquiries"), replies)
+    return charts
 
 
 def _ranked(data: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -109,7 +117,7 @@ def render_html(
         label=label,
         ranked=_ranked,
         charts=_charts(figures, lang, label),
-        scalar=_scalar,
+        texts=TEXTS,
     )
 
 
@@ -124,10 +132,6 @@ def render_pdf(
     pdf = weasyprint.HTML(string=html, base_url=None).write_pdf()
     assert isinstance(pdf, bytes)
     return pdf
-
-
-def _scalar(value: Any) -> bool:
-    return value is None or isinstance(value, str | int | float | bool)
 
 
 def cjk_font_available() -> bool | None:

@@ -26,7 +26,7 @@ from mamori.reports.figures import (
     request_figures,
 )
 from mamori.reports.period import Period
-from mamori.reports.services import SERVICES, service_section
+from mamori.reports.services import SECTIONS
 
 if TYPE_CHECKING:
     from mamori.core import Mamori
@@ -92,8 +92,8 @@ def collect_figures(core: Mamori, period: Period) -> dict[str, Any]:
         "consent": consent_figures(core, period),
         "keys": key_figures(core, period),
     }
-    for name in SERVICES:
-        figures[name] = service_section(core, name, period)
+    for name, section in SECTIONS.items():
+        figures[name] = section(core, period)
     figures["audit"] = audit_figures(core, period)
     # A JSON round trip: the figures signed are exactly what a reader of the file gets.
     loaded: dict[str, Any] = json.loads(json.dumps(figures, ensure_ascii=False))

@@ -1,8 +1,11 @@
-"""Sections whose figures come from other registers' own ``summary(since, until)``:
-incidents, alerts, inquiries and retention. Each returns a JSON-able dict."""
+"""Sections whose figures come from the other registers' own summaries: incidents, alerts,
+inquiries and retention. Each section calls the register's ``summary`` with the period in
+the form that register takes, and returns its JSON-able dict."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from mamori.reports.period import Period
@@ -10,16 +13,48 @@ from mamori.reports.period import Period
 if TYPE_CHECKING:
     from mamori.core import Mamori
 
-__all__ = ["SERVICES", "service_section"]
+__all__ = [
+    "SECTIONS",
+    "alerts_section",
+    "incidents_section",
+    "inquiries_section",
+    "retention_section",
+]
 
-SERVICES = ("incidents", "alerts", "inquiries", "retention")
+_DAY = dt.timedelta(days=1)
 
 
-def service_section(core: Mamori, name: str, period: Period) -> dict[str, Any]:
-    """``{"available": true, ...the service's summary}``, or ``{"available": false}`` when
-    this core has no such service."""
-    service = getattr(core, name, None)
+def incidents_section(core: Mamori, period: Period) -> dict[str, Any]:
+    """Incidents learned of in the period; their report deadlines met, missed or pending."""
+    service = getattr(core, "incidents", None)
     if service is None:
         return {"available": False}
-    summary = service.summary(period.start, period.end)
-    return {"available": True, **dict(summary)}
+    return dict(service.summary(period.start, period.end))
+
+
+def alerts_section(core: Mamori, period: Period) -> dict[str, Any]:
+    """Alerts raised in the period, by kind; acknowledged, open, made incidents."""
+    service = getattr(core, "alerts", None)
+    if service is None:
+        return {"available": False}
+    return dict(service.summary(period.start, period.end))
+
+
+def inquiries_section(core: Mamori, period: Period) -> dict[str, Any]:
+    """Inquiries received in the period; first replies on time and late; those overdue on
+    the day after the period (as the request figures count them)."""
+    return core.inquiries.summary(period.since, period.until, today=period.until + _DAY)
+
+
+def retention_section(core: Mamori, period: Period) -> dict[str, Any]:
+    """Disposals of the period (the register takes the day after it as the end) and the
+    backlog due for disposal when the report is made."""
+    return core.retention.summary(period.since, period.until + _DAY)
+
+
+SECTIONS: dict[str, Callable[[Mamori, Period], dict[str, Any]]] = {
+    "incidents": incidents_section,
+    "alerts": alerts_section,
+    "inquiries": inquiries_section,
+    "retention": retention_section,
+}
