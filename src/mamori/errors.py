@@ -28,6 +28,7 @@ The hierarchy::
     ├── Unauthenticated              unauthenticated
     ├── Forbidden                    forbidden
     ├── StaffRefused                 staff_refused             (mamori.staff)
+    ├── RetentionRefused             retention_refused         (mamori.retention)
     ├── DecryptionError              decrypt_failed            (mamori.keys)
     │   └── UnwrapError              key_unwrap_failed         (mamori.keys)
     ├── KeyProviderError             key_provider_failed       (mamori.keys)

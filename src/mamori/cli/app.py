@@ -26,6 +26,7 @@ from mamori.cli import (
     retention_cmd,
     serve_cmd,
     settings_cmd,
+    staff_cmd,
     subjects_cmd,
     suspend_cmd,
     worker_cmd,
@@ -66,6 +67,8 @@ app.add_typer(inquiries_cmd.app, name="inquiries")
 app.add_typer(datasets_cmd.app, name="datasets")
 app.add_typer(retention_cmd.app, name="retention")
 app.add_typer(provision_cmd.records_app, name="records")
+app.add_typer(staff_cmd.app, name="staff")
+app.add_typer(staff_cmd.tokens_app, name="tokens")
 app.command("use")(subjects_cmd.use_command)
 app.command("suspend")(suspend_cmd.suspend)
 app.command("suspensions")(suspend_cmd.suspensions)

@@ -50,11 +50,11 @@ def _moment(text: str | None, zone: ZoneInfo) -> dt.datetime | None:
 
 def _table(dues: Sequence[Due], title: str) -> None:
     table = Table(
-        Column("subject", overflow="fold"),
+        Column("subject", no_wrap=True),
         Column("items", overflow="fold"),
         Column("rule", overflow="fold"),
-        "due",
-        "method",
+        Column("due", no_wrap=True),
+        Column("method", no_wrap=True),
         title=title,
     )
     for due in dues[:SHOWN]:
