@@ -29,6 +29,8 @@ The hierarchy::
     ├── Forbidden                    forbidden
     ├── StaffRefused                 staff_refused             (mamori.staff)
     ├── RetentionRefused             retention_refused         (mamori.retention)
+    ├── InvalidPeriod                report_period_invalid     (mamori.reports)
+    ├── InvalidReport                report_invalid            (mamori.reports)
     ├── DecryptionError              decrypt_failed            (mamori.keys)
     │   └── UnwrapError              key_unwrap_failed         (mamori.keys)
     ├── KeyProviderError             key_provider_failed       (mamori.keys)

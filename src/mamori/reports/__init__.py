@@ -11,7 +11,7 @@ the figures and the period; :func:`verify_report` checks a report file against i
 report renders as JSON (the figures), HTML (Japanese first, charts as inline SVG) or PDF.
 """
 
-from mamori.reports.errors import InvalidPeriod, InvalidReport, ReportServiceMissing
+from mamori.reports.errors import InvalidPeriod, InvalidReport
 from mamori.reports.period import Period, previous_month
 from mamori.reports.render import render_html, render_pdf
 from mamori.reports.report import (
@@ -31,7 +31,6 @@ __all__ = [
     "InvalidReport",
     "Period",
     "Report",
-    "ReportServiceMissing",
     "collect_figures",
     "generate_report",
     "previous_month",

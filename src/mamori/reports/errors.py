@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mamori.errors import MamoriError
 
-__all__ = ["InvalidPeriod", "InvalidReport", "ReportServiceMissing"]
+__all__ = ["InvalidPeriod", "InvalidReport"]
 
 
 class InvalidPeriod(MamoriError):
@@ -20,8 +20,3 @@ class InvalidReport(MamoriError):
     code = "report_invalid"
     exit_code = 2
 
-
-class ReportServiceMissing(MamoriError):
-    """A section's figures come from a service this core does not have."""
-
-    code = "report_service_missing"
