@@ -459,3 +459,30 @@ def test_retention_needs_a_policy_in_force(make_core: MakeCore) -> None:
     core = make_core(None)
     with pytest.raises(NoPolicyInForce):
         core.retention.run(D(2020, 1, 1), actor="retention")
+
+
+def test_activity_of_subjects_erased_on_request_is_forgotten(
+    make_core: MakeCore, clock: FixedClock
+) -> None:
+    core = make_core(INQUIRIES)
+    subject = collect(core, "inquiries", {"name": "山田", "email": "p@example.jp"})
+    kept = collect(core, "inquiries", {"name": "佐藤", "email": "k@example.jp"})
+    core.retention.run(actor="retention")
+    with core.store.transaction(write=False) as cur:
+        cur.execute("SELECT DISTINCT subject_id FROM retention_activity ORDER BY subject_id")
+        assert [r[0] for r in cur.fetchall()] == sorted([subject, kept])
+    core.vault.erase(subject, OFFICER, "erasure request rq_2")
+    core.retention.run(actor="retention")
+    with core.store.transaction(write=False) as cur:
+        cur.execute("SELECT DISTINCT subject_id FROM retention_activity")
+        assert [r[0] for r in cur.fetchall()] == [kept]
+
+
+def test_the_summary_before_any_policy_is_in_force_has_no_backlog(
+    make_core: MakeCore, clock: FixedClock
+) -> None:
+    core = make_core(ACCOUNT)
+    clock.set(at("2020-06-01 10:00"))
+    summary = core.retention.summary(D(2020, 5, 1), D(2020, 6, 1))
+    assert summary["backlog"] == {"subjects": 0, "items": 0, "by_rule": {}, "oldest_due": None}
+    assert summary["disposals"]["retention"]["records"] == 0

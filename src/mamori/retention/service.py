@@ -246,6 +246,7 @@ class Retention:
                 failed[facts.subject] = "internal"
         if disposed:
             self._store.purge_freed()
+        self._prune()
         records = ProvisionRecords(self._store, self._audit, self._clock, lambda: day)
         purged = tuple(records.purge_expired(actor=actor))
         report = RunReport(
@@ -259,6 +260,14 @@ class Retention:
         if run_id is not None:
             self._finish(run_id, report)
         return report
+
+    def _prune(self) -> None:
+        """Forget the activity of subjects erased otherwise (an erasure request)."""
+        with self._store.transaction() as cur:
+            cur.execute(
+                "DELETE FROM retention_activity WHERE subject_id IN "
+                "(SELECT id FROM subjects WHERE erased_at IS NOT NULL)"
+            )
 
     def _finish(self, run_id: int, report: RunReport) -> None:
         store = self._store
@@ -372,7 +381,10 @@ class Retention:
         zone = self._zone
         lower = dt.datetime.combine(since, dt.time(), zone)
         upper = dt.datetime.combine(until, dt.time(), zone)
-        backlog = self.plan()
+        try:
+            backlog = self.plan()
+        except NoPolicyInForce:
+            backlog = []  # nothing can be due under no policy
         by_rule: dict[str, int] = {}
         for due in backlog:
             by_rule[due.rule] = by_rule.get(due.rule, 0) + 1
