@@ -55,7 +55,9 @@ def report(
     verify: Path | None = typer.Option(
         None, "--verify", help="Check a report's JSON against its audit entry; exit 1 if not."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print JSON: the report (without --output), or what was written."
+    ),
 ) -> None:
     """Make the self-inspection report over a period and sign it in the audit log."""
     if verify is not None:
