@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from mamori.access import AccessPolicy
+from mamori.alerts import Alerts, Thresholds
 from mamori.announcements import Announcements, send_announcement
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock, SystemClock
@@ -24,6 +25,7 @@ from mamori.connectors import Connector, connector_for
 from mamori.consent import ConsentLedger, ConsentRecord
 from mamori.consent.reconsent import superseded_targets
 from mamori.errors import NoPolicyInForce, NotFound
+from mamori.incidents import Incidents
 from mamori.inquiries import InquiryDesk
 from mamori.jobs import FULFIL, Job, JobQueue
 from mamori.keys import MASKS, Keyring, RotationReport
@@ -191,6 +193,44 @@ class Mamori:
             lang=self.settings.default_lang,
             notifier=lambda: self.notifier,
             policy=lambda: self.access().policy,
+        )
+
+    @cached_property
+    def incidents(self) -> Incidents:
+        """Leaks, losses and damage (Art. 26): register, classify, report, notify."""
+        return Incidents(
+            self.store,
+            self.audit,
+            self.clock,
+            self.keys,
+            self.vault,
+            lambda: self.access().policy,
+            lambda: self.notifier,
+            zone=self.settings.zone,
+            preliminary_days=self.settings.incident_preliminary_days,
+            lang=self.settings.default_lang,
+        )
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        """Alerts to the officer: raised by other parts and by the detectors (policy §5)."""
+        s = self.settings
+        thresholds = Thresholds(
+            deny_count=s.alert_deny_count,
+            deny_window=dt.timedelta(minutes=s.alert_deny_minutes),
+            read_floor=s.alert_read_floor,
+            read_factor=s.alert_read_factor,
+            baseline_days=s.alert_read_baseline_days,
+            kek_days=s.key_rotation_days,
+        )
+        return Alerts(
+            self.store,
+            self.audit,
+            self.clock,
+            self.keys,
+            lambda: self.incidents,
+            zone=s.zone,
+            thresholds=thresholds,
         )
 
     @cached_property

@@ -28,6 +28,7 @@ The hierarchy::
     ├── Unauthenticated              unauthenticated
     ├── Forbidden                    forbidden
     ├── StaffRefused                 staff_refused             (mamori.staff)
+    ├── IncidentRefused              incident_refused          (mamori.incidents)
     ├── RetentionRefused             retention_refused         (mamori.retention)
     ├── InvalidPeriod                report_period_invalid     (mamori.reports)
     ├── InvalidReport                report_invalid            (mamori.reports)

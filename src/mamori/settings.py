@@ -125,6 +125,32 @@ class Settings(BaseModel):
         description="Treat a Global Privacy Control signal (Sec-GPC: 1) from a known person "
         "as withdrawal of consent to marketing purposes and third parties",
     )
+    incident_preliminary_days: int = Field(
+        3,
+        ge=3,
+        le=5,
+        description="Days (the day an incident was learned of is day 1) by which the "
+        "preliminary report to the PPC is due (速報: about 3-5 days)",
+    )
+    alert_deny_count: int = Field(
+        5, ge=2, le=10_000, description="Denied accesses by one actor that raise an alert "
+        "when they fall within alert_deny_minutes"
+    )
+    alert_deny_minutes: int = Field(
+        10, ge=1, le=24 * 60, description="Window of the repeated-denies alert, in minutes"
+    )
+    alert_read_floor: int = Field(
+        50, ge=1, le=10_000_000, description="Distinct subjects one actor may read in a day "
+        "before the read-volume alert can fire, whatever their usual rate"
+    )
+    alert_read_factor: int = Field(
+        5, ge=2, le=1000, description="Read-volume alert: today's distinct subjects above "
+        "this many times the actor's median daily count (and above alert_read_floor)"
+    )
+    alert_read_baseline_days: int = Field(
+        30, ge=7, le=365, description="Days before today whose median is the actor's usual "
+        "daily count of distinct subjects read"
+    )
     inquiry_reply_days: int = Field(
         14,
         ge=1,

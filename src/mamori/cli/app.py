@@ -13,9 +13,11 @@ from typer.core import TyperGroup
 
 from mamori import __version__
 from mamori.cli import (
+    alerts_cmd,
     audit_cmd,
     consent_cmd,
     datasets_cmd,
+    incidents_cmd,
     init_cmd,
     inquiries_cmd,
     keys_cmd,
@@ -64,6 +66,8 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(consent_cmd.app, name="consent")
 app.add_typer(requests_cmd.app, name="requests")
 app.add_typer(inquiries_cmd.app, name="inquiries")
+app.add_typer(incidents_cmd.app, name="incidents")
+app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(datasets_cmd.app, name="datasets")
 app.add_typer(retention_cmd.app, name="retention")
 app.add_typer(provision_cmd.records_app, name="records")

@@ -11,6 +11,7 @@ entry; free texts, which may name people, are kept sealed with mamori's sealing 
 from __future__ import annotations
 
 import base64
+import builtins
 import datetime as dt
 import json
 import re
@@ -720,9 +721,10 @@ class Incidents:
         open_only: bool = False,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
-    ) -> list[Incident]:
+    ) -> builtins.list[Incident]:
         """Incidents learned of in [since, until), newest first."""
-        where, params = ["1 = 1"], []
+        where: builtins.list[str] = ["1 = 1"]
+        params: builtins.list[object] = []
         if state is not None:
             try:
                 params.append(IncidentState(state).value)
@@ -740,7 +742,7 @@ class Incidents:
             params.append(self._store.timestamp(until))
         return self._select(" AND ".join(where), tuple(params))
 
-    def events(self, incident_id: str) -> list[dict[str, Any]]:
+    def events(self, incident_id: str) -> builtins.list[dict[str, Any]]:
         with self._store.transaction(write=False) as cur:
             cur.execute(
                 self._store.sql(
@@ -755,7 +757,7 @@ class Incidents:
             for f, t, a, n, at in rows
         ]
 
-    def subjects(self, incident_id: str) -> list[str]:
+    def subjects(self, incident_id: str) -> builtins.list[str]:
         """The affected subjects found (ids, in order)."""
         with self._store.transaction(write=False) as cur:
             cur.execute(
@@ -868,7 +870,7 @@ class Incidents:
         body = json.dumps(dict(texts), ensure_ascii=False, sort_keys=True).encode("utf-8")
         return self._keys.sealer().encrypt(body, _aad(incident_id))
 
-    def _select(self, where: str, params: tuple[Any, ...]) -> list[Incident]:
+    def _select(self, where: str, params: tuple[Any, ...]) -> builtins.list[Incident]:
         with self._store.transaction(write=False) as cur:
             cur.execute(
                 self._store.sql(

@@ -7,6 +7,11 @@ the rest is the body. Plain text, no escaping; a missing context value is an err
 text), ``summary`` (a list of lines, may be empty), ``policy_url``.
 ``verification_code``: ``code``, ``minutes``, ``controller``.
 ``inquiry_reply``: ``controller``, ``reference`` (the inquiry's), ``reply`` (the text).
+``incident_notice`` (Art. 26(2), to an affected person): ``controller``, ``incident``,
+``learned_on``, ``overview``, ``items`` (labels), ``cause``, ``cause_detail``,
+``secondary_damage``, ``advice``, ``contact`` (lines); ``incident_notice_client`` (to the
+client of an entrusted party) adds ``client``, ``report_kind``, ``affected_count``,
+``upper_bound`` (see :mod:`mamori.incidents`).
 """
 
 from __future__ import annotations
