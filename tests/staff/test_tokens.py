@@ -4,6 +4,7 @@ accounts, their use audited at most once a minute."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from tests.staff.conftest import audit_text, stored_text
@@ -143,3 +144,30 @@ def test_tokens_are_listed_per_account_newest_first(
     assert core.staff.list_tokens("nobody") == []
     listed = core.staff.list_tokens()[0].to_dict(clock.now())
     assert listed["state"] == "active" and "secret" not in listed
+
+
+def test_a_role_the_policy_in_force_drops_no_longer_authenticates(
+    core: Mamori, clock: FixedClock, tmp_path: Path, example_text: str
+) -> None:
+    start = example_text.index("  engineer:\n")
+    end = example_text.index("  officer:\n", start)
+    changed = tmp_path / "policy.yaml"
+    changed.write_text(example_text[:start] + example_text[end:], encoding="utf-8")
+    tomorrow = core.today() + dt.timedelta(days=1)
+    core.publish(core.load_policy(changed), effective=tomorrow)
+    _, password = core.staff.add("eve", role="engineer", actor="cli:test")
+    _, secret = core.staff.issue_token("eve", name="ci", actor="cli:officer")
+    midnight = dt.datetime.combine(tomorrow, dt.time(), core.settings.zone)
+    clock.set(midnight - dt.timedelta(minutes=5))
+    session = core.staff.login("eve", password)
+    assert core.staff.authenticate(secret).role == "engineer"
+    clock.advance(dt.timedelta(minutes=10))  # the new version is in force, the session alive
+    with pytest.raises(Unauthenticated) as caught:
+        core.staff.authenticate(secret)
+    assert caught.value.reason == "role_unknown"
+    assert core.staff.session(session.token) is None
+    with pytest.raises(Unauthenticated) as caught:
+        core.staff.login("eve", password)
+    assert caught.value.reason == "role_unknown"
+    with pytest.raises(StaffRefused):
+        core.staff.add("frank", role="engineer", actor="cli:test")
