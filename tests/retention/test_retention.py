@@ -486,3 +486,24 @@ def test_the_summary_before_any_policy_is_in_force_has_no_backlog(
     summary = core.retention.summary(D(2020, 5, 1), D(2020, 6, 1))
     assert summary["backlog"] == {"subjects": 0, "items": 0, "by_rule": {}, "oldest_due": None}
     assert summary["disposals"]["retention"]["records"] == 0
+
+
+def test_data_collected_again_after_the_event_starts_the_period_again(
+    make_core: MakeCore, clock: FixedClock
+) -> None:
+    core = make_core(ACCOUNT + "  - purpose: sales\n    after: consent_withdrawn\n    keep: P0D\n")
+    reopened = collect(core, "account_admin", {"name": "山田", "email": "r@example.jp"})
+    closed = collect(core, "account_admin", {"name": "佐藤", "email": "c@example.jp"})
+    resumed = collect(core, "sales", {"name": "鈴木", "email": "s@example.jp"})
+    clock.set(at("2026-01-20 10:00"))
+    for subject in (reopened, closed):
+        core.retention.mark_event(subject, "account_closed", actor="desk")
+    core.consent.withdraw(resumed, "purpose:sales", actor=resumed)
+    clock.set(at("2026-02-01 10:00"))  # the account opened again; sales data given again
+    collect(core, "account_admin", {"phone": "090-1234-5678"}, reopened)
+    collect(core, "sales", {"phone": "090-1234-5678"}, resumed)
+
+    report = core.retention.run(D(2026, 4, 21), actor="retention")
+    assert [d.subject for d in report.disposed] == [closed]
+    assert held(core, reopened) == {"name", "email", "phone"}
+    assert held(core, resumed) == {"name", "email", "phone"}

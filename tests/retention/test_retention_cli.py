@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import typer
@@ -52,17 +53,17 @@ def subjects_with(email: str) -> list[str]:
 
 def test_run_shows_disposes_and_finds_nothing_more(project: Path) -> None:
     [sid] = subjects_with("user0@example.jp")
-    code, out, err = run(
-        "retention", "event", "account_closed", "--subject", sid, "--at", "2025-01-10T18:00",
-        "--json",
-    )  # fmt: skip
+    code, out, err = run("retention", "event", "account_closed", "--subject", sid, "--json")
     assert code == 0, err
     assert json.loads(out)["event"] == "account_closed"
+    closed = dt.datetime.now(ZoneInfo("Asia/Tokyo")).date()
+    last = (closed + dt.timedelta(days=90)).isoformat()
+    due_day = (closed + dt.timedelta(days=91)).isoformat()
 
-    code, out, err = run("retention", "run", "--dry-run", "--today", "2025-04-10", "--json")
+    code, out, err = run("retention", "run", "--dry-run", "--today", last, "--json")
     assert code == 0, err
     assert json.loads(out)["due"] == []
-    code, out, _ = run("retention", "run", "--dry-run", "--today", "2025-04-11", "--json")
+    code, out, _ = run("retention", "run", "--dry-run", "--today", due_day, "--json")
     report = json.loads(out)
     assert report["dry_run"] is True and report["disposed"] == []
     [due] = report["due"]
@@ -70,23 +71,23 @@ def test_run_shows_disposes_and_finds_nothing_more(project: Path) -> None:
         "subject": sid,
         "items": ["email", "name"],
         "rule": "purpose account_admin after account_closed keep P90D",
-        "due": "2025-04-11",
+        "due": due_day,
         "method": "crypto_shred",
         "whole_subject": True,
     }
     assert subjects_with("user0@example.jp") == [sid]
 
-    code, out, _ = run("retention", "plan", "--today", "2025-04-11")
+    code, out, _ = run("retention", "plan", "--today", due_day)
     assert code == 0
-    assert sid in out and "crypto_shred" in out and "2025-04-11" in out and "dry run" in out
+    assert sid in out and "crypto_shred" in out and due_day in out and "dry run" in out
 
-    code, out, err = run("retention", "run", "--today", "2025-04-11")
+    code, out, err = run("retention", "run", "--today", due_day)
     assert code == 0, err
     assert sid in out and "disposed of 2 items of 1 subjects" in out
     assert subjects_with("user0@example.jp") == []
     assert subjects_with("user1@example.jp") != []
 
-    code, out, _ = run("retention", "run", "--today", "2025-04-11", "--json")
+    code, out, _ = run("retention", "run", "--today", due_day, "--json")
     assert code == 0
     again = json.loads(out)
     assert again["due"] == [] and again["disposed"] == [] and again["records_purged"] == []

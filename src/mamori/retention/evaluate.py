@@ -5,7 +5,9 @@ happened). An item is let go on a purpose's account only when every purpose of t
 that needs it has ended: an item another purpose still needs is kept. A subject's purposes
 are those it was collected for. An item rule applies to the item whatever the purposes.
 An item is due on the earliest day any of this makes it due; when every item the subject
-holds is due, the subject is crypto-shredded, otherwise the due items are deleted.
+holds is due, the subject is crypto-shredded, otherwise the due items are deleted. An event
+that a later collection overtook (a purpose ended, consent withdrawn, an account closed,
+then data collected again) no longer counts.
 """
 
 from __future__ import annotations
@@ -64,6 +66,18 @@ def _item_event(
     return _all_of(needing, f.withdrawn)
 
 
+def _settle(facts: SubjectFacts) -> None:
+    """Drop events that a later collection overtook: data collected for a purpose after it
+    ended, or after consent to it was withdrawn, starts it again; data collected after the
+    account closed means the account was opened again."""
+    for times in (facts.ended, facts.withdrawn):
+        for purpose in [p for p, at in times.items() if at < facts.collected.get(p, at)]:
+            del times[purpose]
+    closed = facts.account_closed
+    if closed is not None and any(at > closed for at in facts.collected.values()):
+        facts.account_closed = None
+
+
 def evaluate(
     rules: Sequence[RetentionRule],
     purpose_items: Mapping[str, frozenset[str]],
@@ -77,6 +91,7 @@ def evaluate(
     def last_day(at: dt.datetime, rule: RetentionRule) -> _End:
         return keep_until(at.astimezone(zone).date(), rule.keep), rule_label(rule)
 
+    _settle(facts)
     mine = [p for p in facts.collected if p in purpose_items]
     ends: dict[str, _End] = {}
     for rule in rules:
