@@ -33,6 +33,14 @@ def full_width(s: str) -> str:
     return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in s)
 
 
+def luhn(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
 def kanji_number(n: int) -> str:
     if n < 10:
         return KANJI[n]
@@ -82,14 +90,14 @@ class Values:
             area = "0" + area
             rest = 9 - len(area) + 1
             mid = {2: 4, 3: 3, 4: 2, 5: 1}[len(area)]
-            parts = [area, self.digits(mid), self.digits(rest - mid)]
+            parts = [area, str(self.r.randint(1, 9)) + self.digits(mid - 1), self.digits(rest - mid)]
         elif kind < 0.85:
             parts = self.r.choice(
                 [["0120", self.digits(3), self.digits(3)], ["0800", self.digits(3), self.digits(4)]]
             )
         else:
             head = self.r.choice(["90", "80", "3", "6"])
-            body = [self.digits(4), self.digits(4)] if len(head) == 2 else [self.digits(4), self.digits(4)]
+            body = [str(self.r.randint(1, 9)) + self.digits(3), self.digits(4)]
             return "+81-" + "-".join([head, *body]) if self.r.random() < 0.5 else "+81 " + " ".join([head, *body])
         d = self.dash()
         return d.join(parts) if self.r.random() < 0.85 else "".join(parts)
@@ -125,8 +133,13 @@ class Values:
         return self.r.choice([self.f.email, self.f.free_email, self.f.company_email])()
 
     def card(self) -> str:
-        kind = self.r.choice(["visa", "mastercard", "jcb", "amex", "diners"])
-        d = self.f.credit_card_number(card_type=kind if kind != "jcb" else "jcb16")
+        prefix, length = self.r.choice(
+            [("4", 16), ("4", 16), ("5" + str(self.r.randint(1, 5)), 16), ("2221", 16),
+             (str(self.r.randint(3528, 3589)), 16), ("3" + self.r.choice("47"), 15),
+             ("36", 14), ("6011", 16)]
+        )
+        body = prefix + self.digits(length - len(prefix) - 1)
+        d = body + str(next(c for c in range(10) if luhn(body + str(c))))
         if len(d) == 16:
             return self.group([d[:4], d[4:8], d[8:12], d[12:]])
         if len(d) == 15:

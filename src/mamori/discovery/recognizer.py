@@ -27,9 +27,8 @@ __all__ = [
 #: True: the value passes a check (checksum, calendar); False: it cannot be one; None: no opinion.
 Validator = Callable[[str], "bool | None"]
 
-#: How far (characters) to look for context words before and after a value.
+#: How far (characters) to look for context words before a value.
 BEFORE = 24
-AFTER = 8
 #: The longest value a pattern may match; windows and streaming overlap are sized from it.
 MAX_MATCH = 160
 
@@ -103,10 +102,12 @@ class PatternRecognizer(Recognizer):
     """A recognizer made of patterns, context words and a validator.
 
     Scoring: a match starts at its pattern's score; a context word within ``before``
-    characters before it (or ``after`` after it), or in the caller's context, raises it by
+    characters before it, in the same clause and after any earlier value (or
+    ``after_pattern`` matching right after it), or in the caller's context, raises it by
     ``context_boost`` (capped at 1); a validator saying True raises it to at least
-    ``valid_score``; False drops it. With ``requires_context`` a match without context is
-    dropped; a ``negative_context`` word near a match without context drops it too.
+    ``valid_score``; False drops it. With ``requires_context`` (or a pattern's
+    ``needs_context``) a match without context is dropped; a ``negative_context`` word
+    before a match without context drops it too.
     """
 
     name: str
@@ -119,12 +120,15 @@ class PatternRecognizer(Recognizer):
     context_boost: float = 0.35
     valid_score: float = 0.0
     before: int = BEFORE
-    after: int = AFTER
-    after_context: tuple[str, ...] = ()  #: words that count only just after a value
+    #: a pattern that, matching right after a value, counts as context (``生まれ``, ``（39歳）``)
+    after_pattern: str | None = None
+    #: words every ``after_pattern`` match contains (to find where such values may be)
+    after_words: tuple[str, ...] = ()
     _compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False)
     _ctx: re.Pattern[str] | None = field(init=False, repr=False)
     _neg: re.Pattern[str] | None = field(init=False, repr=False)
     _after: re.Pattern[str] | None = field(init=False, repr=False)
+    _where: re.Pattern[str] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.patterns:
@@ -134,39 +138,35 @@ class PatternRecognizer(Recognizer):
         self._compiled = tuple(p.compile() for p in self.patterns)
         self._ctx = words_pattern(self.context)
         self._neg = words_pattern(self.negative_context)
-        self._after = words_pattern(self.context + tuple(self.after_context))
+        self._after = re.compile(self.after_pattern) if self.after_pattern else None
+        self._where = words_pattern(self.context + tuple(self.after_words))
         if self.requires_context and self._ctx is None:
             raise RecognizerError(f"recognizer {self.name!r} requires context but has none")
 
-    def _has_context(self, doc: Document, start: int, end: int) -> bool:
+    def _has_context(self, doc: Document, lo: int, start: int, end: int) -> bool:
         if self._ctx is None:
             return False
         lower = doc.lower
-        if self._ctx.search(lower, max(0, start - self.before), start) is not None:
+        if self._ctx.search(lower, _clause_start(lower, lo, start), start) is not None:
             return True
-        return (
-            self._after is not None and self._after.search(lower, end, end + self.after) is not None
-        )
+        return self._after is not None and self._after.match(lower, end) is not None
 
     def _has_negative(self, doc: Document, start: int, end: int) -> bool:
         if self._neg is None:
             return False
         lower = doc.lower
-        return (
-            self._neg.search(lower, max(0, start - self.before), start) is not None
-            or self._neg.search(lower, end, end + self.after) is not None
-        )
+        lo = _clause_start(lower, start - self.before, start)
+        return self._neg.search(lower, lo, start) is not None
 
     def _windows(self, doc: Document) -> list[tuple[int, int]] | None:
         """Where matches may lie when context is required (None: the whole text)."""
-        if not self.requires_context or self._ctx is None:
+        if not self.requires_context or self._ctx is None or self._where is None:
             return None
         if self._ctx.search(doc.context):
             return None
         spans: list[tuple[int, int]] = []
-        assert self._after is not None
-        for m in self._after.finditer(doc.lower):
-            s = max(0, m.start() - self.after - MAX_MATCH)
+        for m in self._where.finditer(doc.lower):
+            s = max(0, m.start() - MAX_MATCH)
             e = m.end() + self.before
             if spans and s <= spans[-1][1] + MAX_MATCH:
                 spans[-1] = (spans[-1][0], max(e, spans[-1][1]))
@@ -179,32 +179,51 @@ class PatternRecognizer(Recognizer):
         windows = self._windows(doc)
         given = self._ctx is not None and self._ctx.search(doc.context) is not None
         size = len(text)
+        matches: list[tuple[int, int, Pattern]] = []
         for regex, pattern in zip(self._compiled, self.patterns, strict=True):
-            if windows is None:
-                matches = regex.finditer(text)
-                found: Iterator[re.Match[str]] = matches
-            else:
-                found = _in_windows(regex, text, windows, size)
+            found = (
+                regex.finditer(text) if windows is None else _in_windows(regex, text, windows, size)
+            )
             for m in found:
-                if m.re.groupindex.get("v"):
-                    start, end = m.span("v")
-                else:
-                    start, end = m.span()
-                if start == end:
-                    continue
-                value = text[start:end]
-                verdict = self.validator(value) if self.validator else None
-                if verdict is False:
-                    continue
-                near = given or self._has_context(doc, start, end)
-                if not near and (self.requires_context or self._has_negative(doc, start, end)):
-                    continue
-                score = pattern.score
-                if near:
-                    score = min(1.0, score + self.context_boost)
-                if verdict is True:
-                    score = max(score, self.valid_score)
-                yield Candidate(self.entity, start, end, round(score, 3), self.name)
+                start, end = m.span("v") if "v" in m.re.groupindex else m.span()
+                if start < end:
+                    matches.append((start, end, pattern))
+        if len(self._compiled) > 1:
+            matches.sort(key=lambda x: (x[0], -x[1]))
+        previous = 0  # a context word before an earlier value speaks for that value only
+        for start, end, pattern in matches:
+            verdict = self.validator(text[start:end]) if self.validator else None
+            if verdict is False:
+                continue
+            near = given or self._has_context(doc, max(start - self.before, previous), start, end)
+            previous = end
+            if not near and (
+                self.requires_context
+                or pattern.needs_context
+                or self._has_negative(doc, start, end)
+            ):
+                continue
+            score = pattern.score
+            if near:
+                score = min(1.0, score + self.context_boost)
+            if verdict is True:
+                score = max(score, self.valid_score)
+            yield Candidate(self.entity, start, end, round(score, 3), self.name)
+
+
+#: Where a clause ends: context words before it do not speak for a value after it.
+_CLAUSE_ENDS = "\n\r\t、。/|;"
+
+
+def _clause_start(lower: str, lo: int, start: int) -> int:
+    """Start of the context window: from ``lo``, not past a clause end before ``start``."""
+    lo = max(0, lo)
+    for ch in _CLAUSE_ENDS:
+        i = lower.rfind(ch, lo, start)
+        if i >= lo:
+            lo = i + 1
+    i = lower.rfind("  ", lo, start)  # two spaces (a full-width one is one) separate fields
+    return lo if i < lo else i + 2
 
 
 def _in_windows(

@@ -9,10 +9,12 @@ DASH = "[-ー]"
 SEP = "(?:[-ー]| )?"
 #: Not preceded by a digit (values glued to Japanese text still match).
 NO_DIGIT_BEFORE = "(?<![0-9])"
-#: Not followed by a digit, nor by a dash and a digit (the value is not part of a longer one).
-NO_DIGIT_AFTER = "(?![0-9]|[-ー][0-9])"
-#: Not preceded by a digit nor by a digit and a dash.
-NO_DIGIT_OR_GROUP_BEFORE = "(?<![0-9])(?<![0-9][-ー])"
+#: Not followed by a digit, nor by a dash and a digit or letter (the value is not part of a
+#: longer one), nor by hexadecimal letters (the digits are part of a hash or a UUID).
+NO_DIGIT_AFTER = "(?![0-9]|[-ー][0-9A-Za-z]|[a-fA-F][0-9a-fA-F])"
+#: Not preceded by a digit, nor by a digit or letter and a dash, nor by two hexadecimal
+#: characters (a hash, a UUID); a label such as ``TEL`` glued before the digits is fine.
+NO_DIGIT_OR_GROUP_BEFORE = "(?<![0-9])(?<![0-9A-Za-z][-ー])(?<![0-9a-fA-F]{2})"
 #: Not preceded by an ASCII letter or digit.
 NO_ALNUM_BEFORE = "(?<![0-9A-Za-z])"
 #: Not followed by an ASCII letter or digit.

@@ -7,7 +7,7 @@ from mamori.discovery.recognizer import Pattern, PatternRecognizer
 __all__ = ["ADVERTISING_ID", "UUID"]
 
 UUID = (
-    r"(?<![0-9A-Za-z\-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
+    r"(?<![0-9\-])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}"
     r"-[0-9a-fA-F]{12}(?![0-9A-Za-z\-])"
 )
 

@@ -115,9 +115,9 @@ DATE_OF_BIRTH = PatternRecognizer(
         "生年",
         "お誕生日",
     ),
-    after_context=("生", "歳", "才"),
+    after_pattern=r" ?(?:生まれ|生(?!年月日)|[(（](?:満 ?)?[0-9]{1,3} ?[歳才])",
+    after_words=("生", "歳", "才"),
     validator=_validate,
     requires_context=True,
     before=20,
-    after=6,
 )

@@ -18,15 +18,25 @@ PREFECTURES = (
 )  # fmt: skip
 
 _PREF = "(?:" + "|".join(PREFECTURES) + ")"
-_WORD = "[一-龥々〆ヶぁ-んァ-ヶー]"
+_KANJI = "一-龥々〆ヶ"
+_WORD = f"[{_KANJI}ぁ-んァ-ヶー]"
 _NUM = "[0-9一二三四五六七八九十〇百]"
 _MUNICIPALITY = f"(?:{_WORD}{{1,6}}?郡)?{_WORD}{{1,6}}?[市区町村](?:{_WORD}{{1,5}}?区)?"
 _DISTRICT = f"(?:{_WORD}|[0-9]){{0,12}}?"
-# 3丁目5番8号 / 3丁目5番地8 / 3-5-8 / 5番地 / 三丁目5-8 (a dash may be the long-vowel mark)
-_UNIT = "(?:丁目|番地|番|号|の|[-ー])"
-_BLOCK = f"{_NUM}+(?:{_UNIT}{_NUM}+)*(?:丁目|番地|番|号)?"
+# 3丁目5番8号 / 三丁目5-8 / 3丁目 / 5番地8 / 12番3号 / 1-2-3 (a dash may be the long-vowel mark)
+_BLOCK = (
+    f"(?:{_NUM}+丁目(?:{_NUM}+(?:番地?|[-ー]|の){_NUM}+号?|{_NUM}+番地?)?"
+    f"|{_NUM}+番地?(?:の?{_NUM}+号?)?"
+    "|[0-9]+(?:[-ー][0-9]+){1,3})"
+    # the block ends the address proper: not followed by more of a word or number
+    f"(?![0-9{_KANJI}])"
+)
 _NOT_LABEL = "(?!電話|携帯|tel|TEL|Tel|fax|FAX|〒|メール|mail|E-mail)"
-_BUILDING = f"(?: ?{_NOT_LABEL}(?:{_WORD}|[A-Za-z]){{1,16}}?[0-9]{{1,4}}(?:号室)?(?![0-9]))?"
+# a building: a name with katakana in it (ハイツ, コーポ, レジデンス) and a room number
+_BUILDING = (
+    f"(?: ?{_NOT_LABEL}(?=[^ ]{{0,16}}?[ァ-ヺ])(?:{_WORD}|[A-Za-z]){{1,16}}?[0-9]{{1,4}}"
+    "(?:号室)?(?![0-9]))?"
+)
 
 JP_ADDRESS = PatternRecognizer(
     name="jp_address",
