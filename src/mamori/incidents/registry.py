@@ -23,12 +23,19 @@ from zoneinfo import ZoneInfo
 from mamori.access import Actor
 from mamori.audit import AuditEvent, AuditLog, register_action
 from mamori.clock import Clock
-from mamori.errors import ConfigError, Conflict, NotFound, SubjectNotFound
+from mamori.errors import Conflict, NotFound, SubjectNotFound
+from mamori.incidents._checks import (
+    check_enum,
+    check_items,
+    check_texts,
+    check_time,
+    email_item,
+)
+from mamori.incidents._rows import COLUMNS, incident_from_row
 from mamori.incidents.classify import suggest_categories
 from mamori.incidents.deadlines import DueStatus, learned_day, report_deadlines
 from mamori.incidents.errors import IncidentRefused
 from mamori.incidents.model import (
-    NARRATIVE_FIELDS,
     TRANSITIONS,
     Category,
     Cause,
@@ -41,8 +48,8 @@ from mamori.incidents.model import (
 from mamori.incidents.report import ReportDraft, draft_report, notice_context
 from mamori.keys import Keyring
 from mamori.notify import Notifier, NotifyError
-from mamori.policy.model import Normaliser, Policy
-from mamori.store import Store, read_date, read_time
+from mamori.policy.model import Policy
+from mamori.store import Store, read_time
 from mamori.vault import Vault
 
 __all__ = ["ACTIONS", "Incidents"]
@@ -58,17 +65,9 @@ ACTIONS = (
 for _action in ACTIONS:
     register_action(_action)
 
-_TEXT_MAX = 4000
 _REASON_MAX = 2000
 _CHUNK = 500
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_COLUMNS = (
-    "id, state, learned_at, learned_on, occurred_at, cause, reporter, client_recipient, "
-    "client_name, client_email, items, selection, listed_count, affected_count, "
-    "count_is_upper_bound, suggested, categories, classify_reason, excluded_reason, "
-    "classified_by, classified_at, preliminary_due, final_due, preliminary_at, final_at, "
-    "closed_at, alert_id, created_by, created_at"
-)
 
 
 def new_incident_id() -> str:
@@ -140,16 +139,16 @@ class Incidents:
         policy = self._policy()
         now = self._clock.now()
         problems: dict[str, str] = {}
-        _check_time(problems, "learned_at", learned_at, now)
+        check_time(problems, "learned_at", learned_at, now)
         if occurred_at is not None:
-            _check_time(problems, "occurred_at", occurred_at, now)
+            check_time(problems, "occurred_at", occurred_at, now)
             valid = "learned_at" not in problems and "occurred_at" not in problems
             if valid and occurred_at > learned_at:
                 problems["occurred_at"] = "after_learned_at"
-        how = _enum(problems, "cause", Cause, cause)
-        who = _enum(problems, "reporter", Reporter, reporter)
-        listed_items = _items(problems, "items", policy, items, required=True)
-        query_items = _items(problems, "holding", policy, holding or (), required=False)
+        how = check_enum(problems, "cause", Cause, cause)
+        who = check_enum(problems, "reporter", Reporter, reporter)
+        listed_items = check_items(problems, "items", policy, items, required=True)
+        query_items = check_items(problems, "holding", policy, holding or (), required=False)
         by_query = bool(holding) or created_from is not None or created_until is not None
         if subjects is not None and by_query:
             problems["subjects"] = "give_subjects_or_a_query_not_both"
@@ -180,7 +179,7 @@ class Incidents:
         if estimated_count is not None and estimated_count < 0:
             problems["estimated_count"] = "negative"
         client = self._client(problems, policy, who, client_recipient, client_name, client_email)
-        narrative = _texts(problems, texts or {})
+        narrative = check_texts(problems, texts or {})
         if problems:
             raise IncidentRefused(problems)
         assert how is not None and who is not None
@@ -329,7 +328,7 @@ class Incidents:
     def describe(self, incident_id: str, *, actor: str, texts: Mapping[str, str]) -> Incident:
         """Add to or replace the report's free texts (see ``NARRATIVE_FIELDS``)."""
         problems: dict[str, str] = {}
-        changes = _texts(problems, texts)
+        changes = check_texts(problems, texts)
         if not changes:
             problems.setdefault("texts", "nothing_given")
         if problems:
@@ -454,7 +453,7 @@ class Incidents:
     ) -> ReportDraft:
         """The draft of the preliminary or final report, with the nine items of Rule 8."""
         problems: dict[str, str] = {}
-        what = _enum(problems, "kind", ReportKind, kind)
+        what = check_enum(problems, "kind", ReportKind, kind)
         if lang is not None and lang not in ("ja", "en"):
             problems["lang"] = "use ja or en"
         if problems:
@@ -484,11 +483,11 @@ class Incidents:
         without a preliminary one counts as both (one report may serve as both). When the
         client has an email address, the report's summary is sent to it."""
         problems: dict[str, str] = {}
-        what = _enum(problems, "kind", ReportKind, kind)
+        what = check_enum(problems, "kind", ReportKind, kind)
         now = self._clock.now()
         when = submitted_at or now
         if submitted_at is not None:
-            _check_time(problems, "submitted_at", submitted_at, now)
+            check_time(problems, "submitted_at", submitted_at, now)
         if problems:
             raise IncidentRefused(problems)
         assert what is not None
@@ -572,7 +571,7 @@ class Incidents:
             )
         self._require(incident, set(IncidentState) - {IncidentState.closed}, "notify")
         policy = self._policy()
-        email_item = _email_item(policy)
+        address_item = email_item(policy)
         language = lang or self.lang
         context = notice_context(incident, self.narrative(incident_id), policy, language)
         notifier = self._notifier()
@@ -591,8 +590,8 @@ class Incidents:
             for subject in page:
                 address: str | None = None
                 try:
-                    values = self._vault.for_request(subject, [email_item], incident_id, officer)
-                    address = values.get(email_item)
+                    values = self._vault.for_request(subject, [address_item], incident_id, officer)
+                    address = values.get(address_item)
                 except SubjectNotFound:
                     address = None
                 delivery: str | None = None
@@ -874,120 +873,13 @@ class Incidents:
         with self._store.transaction(write=False) as cur:
             cur.execute(
                 self._store.sql(
-                    f"SELECT {_COLUMNS} FROM incidents WHERE {where} ORDER BY learned_at DESC, id"
+                    f"SELECT {COLUMNS} FROM incidents WHERE {where} ORDER BY learned_at DESC, id"
                 ),
                 params,
             )
             rows = cur.fetchall()
-        return [_incident(r) for r in rows]
+        return [incident_from_row(r) for r in rows]
 
 
 def _aad(incident_id: str) -> bytes:
     return b"mamori:incident:v1:" + incident_id.encode()
-
-
-def _check_time(
-    problems: dict[str, str], name: str, moment: dt.datetime | None, now: dt.datetime
-) -> None:
-    if not isinstance(moment, dt.datetime):
-        problems[name] = "not_a_time"
-    elif moment.tzinfo is None:
-        problems[name] = "timezone_missing"
-    elif moment > now:
-        problems[name] = "in_the_future"
-
-
-def _enum(problems: dict[str, str], name: str, kind: Any, value: object) -> Any:
-    try:
-        return kind(value)
-    except ValueError:
-        known = ", ".join(m.value for m in kind)
-        problems[name] = f"unknown: {value} (use {known})"
-        return None
-
-
-def _items(
-    problems: dict[str, str],
-    name: str,
-    policy: Policy,
-    items: Sequence[str],
-    *,
-    required: bool,
-) -> tuple[str, ...]:
-    listed = tuple(dict.fromkeys(i.strip() for i in items if i.strip()))
-    if required and not listed:
-        problems[name] = "at_least_one_item"
-    unknown = [i for i in listed if i not in policy.items]
-    if unknown:
-        problems[name] = f"item_unknown: {', '.join(unknown)}"
-    return listed
-
-
-def _texts(problems: dict[str, str], texts: Mapping[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in texts.items():
-        if key not in NARRATIVE_FIELDS:
-            problems[key] = f"unknown_text (use {', '.join(NARRATIVE_FIELDS)})"
-        elif not isinstance(value, str):
-            problems[key] = "not_text"
-        elif len(value) > _TEXT_MAX:
-            problems[key] = "too_long"
-        elif value.strip():
-            out[key] = value.strip()
-    return out
-
-
-def _email_item(policy: Policy) -> str:
-    """The item notices go to: the notice purpose's email item, else the first one."""
-    purpose = policy.purposes.get(policy.notice_purpose or "")
-    candidates = list(purpose.items) if purpose is not None else []
-    candidates += list(policy.items)
-    for item in candidates:
-        if policy.items[item].normaliser is Normaliser.email:
-            return item
-    raise ConfigError("the policy declares no email item: notices cannot be sent by email")
-
-
-def _incident(row: Sequence[Any]) -> Incident:
-    (iid, state, learned_at, learned_on, occurred_at, cause, reporter, client_recipient,
-     client_name, client_email, items, selection, listed, affected, bound, suggested,
-     categories, classify_reason, excluded_reason, classified_by, classified_at,
-     preliminary_due, final_due, preliminary_at, final_at, closed_at, alert_id, created_by,
-     created_at) = row  # fmt: skip
-
-    def moment(value: Any) -> dt.datetime | None:
-        return read_time(value) if value is not None else None
-
-    return Incident(
-        id=iid,
-        state=IncidentState(state),
-        learned_at=read_time(learned_at),
-        learned_on=read_date(learned_on),
-        occurred_at=moment(occurred_at),
-        cause=Cause(cause),
-        reporter=Reporter(reporter),
-        client_recipient=client_recipient,
-        client_name=client_name,
-        client_email=client_email,
-        items=tuple(json.loads(items)),
-        selection=json.loads(selection),
-        listed_count=int(listed),
-        affected_count=int(affected),
-        count_is_upper_bound=bool(bound),
-        suggested=tuple(Category(c) for c in json.loads(suggested)),
-        categories=(
-            None if categories is None else tuple(Category(c) for c in json.loads(categories))
-        ),
-        classify_reason=classify_reason,
-        excluded_reason=excluded_reason,
-        classified_by=classified_by,
-        classified_at=moment(classified_at),
-        preliminary_due=read_date(preliminary_due),
-        final_due=read_date(final_due),
-        preliminary_at=moment(preliminary_at),
-        final_at=moment(final_at),
-        closed_at=moment(closed_at),
-        alert_id=alert_id,
-        created_by=created_by,
-        created_at=read_time(created_at),
-    )
