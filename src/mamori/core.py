@@ -12,7 +12,7 @@ import time
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
@@ -42,6 +42,9 @@ from mamori.staff import StaffAccounts, StaffRules
 from mamori.store import Store
 from mamori.suspension import Suspensions
 from mamori.vault import Vault
+
+if TYPE_CHECKING:
+    from mamori.discovery.scanners import Scans
 
 __all__ = ["Mamori"]
 
@@ -300,6 +303,20 @@ class Mamori:
         in the configured zone), signed by the ``report_generate`` audit entry it records."""
         chosen = period or previous_month(self.today(), self.settings.zone)
         return generate_report(self, chosen, actor=actor)
+
+    @cached_property
+    def scans(self) -> Scans:
+        """Discovery scans of text, files and databases, compared with the data map."""
+        from mamori.discovery.scanners import ScanRecords, Scans, policy_source
+
+        return Scans(
+            ScanRecords(self.store, self.audit, self.clock),
+            self.settings,
+            policy_source(
+                lambda: self.access().policy, lambda: self.policy.policy, self.settings.policy
+            ),
+            lambda: self.alerts,
+        )
 
     def connector(self, dataset: str) -> Connector:
         """The connector to a system of the data map (its URL from the settings); use it

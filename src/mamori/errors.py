@@ -37,12 +37,15 @@ The hierarchy::
     ├── KeyProviderError             key_provider_failed       (mamori.keys)
     ├── NotifyError                  notify_failed             (mamori.notify)
     ├── ConnectorError               connector_failed          (mamori.connectors)
+    ├── ScanInputError               scan_input_invalid        (mamori.discovery.scanners)
+    │   └── ScanSourceError          scan_source_unreachable   (mamori.discovery.scanners)
     ├── ExportError                  export_invalid            (mamori.provision)
     ├── InvalidAuditEvent            audit_event_invalid       (mamori.audit)
     ├── InvalidCheckpoint            audit_checkpoint_invalid  (mamori.audit)
     └── AuditChainBroken             audit_chain_broken        (mamori.audit)
 
 ``AuditEntryNotFound`` (mamori.audit) is a ``NotFound``; ``AuditRangeError`` a ``Conflict``.
+``ScanNotFound`` (``scan_not_found``, mamori.discovery.scanners) is a ``NotFound``.
 The keys and audit errors live beside their packages, which own them.
 
 ``exit_code`` says how the CLI ends on the error: 2 for bad input (a file, a flag, a

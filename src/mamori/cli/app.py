@@ -26,6 +26,7 @@ from mamori.cli import (
     report_cmd,
     requests_cmd,
     retention_cmd,
+    scan_cmd,
     serve_cmd,
     settings_cmd,
     staff_cmd,
@@ -69,6 +70,7 @@ app.add_typer(inquiries_cmd.app, name="inquiries")
 app.add_typer(incidents_cmd.app, name="incidents")
 app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(datasets_cmd.app, name="datasets")
+app.add_typer(scan_cmd.app, name="scan")
 app.add_typer(retention_cmd.app, name="retention")
 app.add_typer(provision_cmd.records_app, name="records")
 app.add_typer(staff_cmd.app, name="staff")

@@ -36,6 +36,7 @@ __all__ = ["DEFAULT_SAMPLE", "open_engine", "safe_url", "scan_database", "scan_e
 
 DEFAULT_SAMPLE = 1000
 _TEXT_TYPES = frozenset({"INET", "CIDR", "MACADDR", "CITEXT", "XML"})
+_SMALL_INTEGERS = frozenset({"TINYINT", "MEDIUMINT"})  # MySQL: too small for an identifier
 _SAMPLE_FACTOR = 10  # PostgreSQL: sample blocks for about this many times the rows wanted
 
 
@@ -45,7 +46,11 @@ def safe_url(url: str | URL) -> str:
         parsed = url if isinstance(url, URL) else make_url(url)
     except sa.exc.ArgumentError:
         return "<not a database URL>"
-    return parsed.set(password=None).render_as_string(hide_password=False)
+    bare = URL.create(
+        parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
+        parsed.query,
+    )  # fmt: skip
+    return bare.render_as_string(hide_password=False)
 
 
 def _reason(exc: BaseException) -> str:
@@ -120,7 +125,7 @@ def _kind(type_: Any) -> str:
         return "binary"
     if isinstance(type_, sa.String | sa.JSON | sa.types.NullType):
         return "text"
-    if isinstance(type_, sa.SmallInteger):
+    if isinstance(type_, sa.SmallInteger) or type(type_).__name__ in _SMALL_INTEGERS:
         return "small_number"
     if isinstance(type_, sa.Integer):
         return "number"
@@ -165,20 +170,29 @@ def _estimate(conn: sa.Connection, table: sa.TableClause) -> int:
     return int(row[0]) if row is not None and row[0] is not None and row[0] > 0 else 0
 
 
-def _statement(conn: sa.Connection, col: _Column, schema: str | None, sample: int,
-               sizes: dict[str, int]) -> sa.Select[Any]:  # fmt: skip
+def _first(source: sa.FromClause, name: str, sample: int) -> sa.Select[Any]:
+    column = source.c[name]
+    return sa.select(column).where(column.is_not(None)).limit(sample)
+
+
+def _sample(conn: sa.Connection, col: _Column, schema: str | None, sample: int,
+            sizes: dict[str, int]) -> list[Any]:  # fmt: skip
+    """At most ``sample`` non-null values of the column. On PostgreSQL a large table is
+    sampled by random blocks first; when those hold too few values, the first rows are
+    taken instead."""
     name = col.table.split(".", 1)[1] if schema else col.table
     table = sa.table(name, sa.column(col.name), schema=schema)
-    source: sa.FromClause = table
     if conn.dialect.name == "postgresql":
         if col.table not in sizes:
             sizes[col.table] = _estimate(conn, table)
         rows = sizes[col.table]
         if rows > _SAMPLE_FACTOR * sample:
-            percent = max(0.0001, 100.0 * _SAMPLE_FACTOR * sample / rows)
-            source = sa.tablesample(table, sa.func.system(percent))
-    column = source.c[col.name]
-    return sa.select(column).where(column.is_not(None)).limit(sample)
+            percent = min(100.0, max(0.0001, 100.0 * _SAMPLE_FACTOR * sample / rows))
+            sampled = sa.tablesample(table, sa.func.system(percent))
+            values = list(conn.execute(_first(sampled, col.name, sample)).scalars())
+            if len(values) == sample:
+                return values
+    return list(conn.execute(_first(table, col.name, sample)).scalars())
 
 
 def _text(value: Any) -> str | None:
@@ -237,8 +251,7 @@ def scan_engine(
                 if col.kind not in ("text", "number"):
                     tally.skipped = col.kind
                     continue
-                stmt = _statement(conn, col, schema, sample, sizes)
-                for value in conn.execute(stmt).scalars():
+                for value in _sample(conn, col, schema, sample, sizes):
                     _look(tally, col.kind, value, detect)
                 done += 1
                 progress.update(done)

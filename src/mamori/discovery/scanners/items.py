@@ -2,9 +2,10 @@
 
 A small table says what each entity looks like in a policy (the normaliser its item would
 use, its item class, words its label or id would contain); the policy's own ``detectors``
-on an item win over the table. The best-scoring item is suggested, ties going to the
-item declared first; an entity no item resembles (a class alone is not enough) gets no
-suggestion.
+on an item win over the table; each of the words found adds to an item's score (住所 and
+"address" both speak for a postal address item, "address" alone also for "Email address").
+The best-scoring item is suggested, ties going to the item declared first; an entity no
+item resembles (a class alone is not enough) gets no suggestion.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ ENTITY_HINTS: Mapping[str, EntityHint] = {
     "cookie_id": EntityHint(Normaliser.token, None, ("cookie",)),
 }  # fmt: skip
 
-_DETECTOR, _WORD, _NORMALISER, _CLASS = 8, 3, 2, 1
+_DETECTOR, _WORD, _NORMALISER, _CLASS = 100, 3, 2, 1
 
 
 def _texts(item_id: str, item: Item) -> tuple[str, set[str]]:
@@ -75,8 +76,7 @@ def suggest_item(entity: str | None, items: Mapping[str, Item]) -> str | None:
     for item_id, item in items.items():
         score = _DETECTOR if entity in item.detectors else 0
         labels, words = _texts(item_id, item)
-        if any(_matches(w, labels, words) for w in hint.words):
-            score += _WORD
+        score += _WORD * sum(1 for w in hint.words if _matches(w, labels, words))
         if hint.normaliser is not None and item.normaliser is hint.normaliser:
             score += _NORMALISER
         if hint.item_class is not None and item.class_ is hint.item_class:

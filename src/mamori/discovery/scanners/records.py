@@ -81,7 +81,7 @@ class ScanRecords:
     def save(self, result: ScanResult, *, actor: str) -> ScanRecord:
         """Store ``result`` and its audit entry (ids, counts and items; no value)."""
         ident = new_scan_id()
-        at = self._clock.now()
+        at = self._clock.now().astimezone(dt.UTC)
         comparison = result.comparison
         personal = result.personal
         sql = self._store.sql

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mamori.discovery import Finding, Registry, scan_text
 from mamori.discovery.scanners.compare import compare, resolve_dataset
@@ -32,7 +32,7 @@ from mamori.errors import NoPolicyInForce
 from mamori.policy.model import Item, Policy
 from mamori.settings import Settings
 
-__all__ = ["MIN_SCORE", "MIN_SHARE", "MY_NUMBER_ALERT", "Scans", "policy_source"]
+__all__ = ["MIN_SCORE", "MIN_SHARE", "MY_NUMBER_ALERT", "AlertSink", "Scans", "policy_source"]
 
 #: Findings scoring lower are ignored (a bare 10-digit number without context scores 0.4).
 MIN_SCORE = 0.5
@@ -40,6 +40,20 @@ MIN_SCORE = 0.5
 MIN_SHARE = 0.1
 #: The alert raised for a column of My Numbers (番号法: their handling is tightly limited).
 MY_NUMBER_ALERT = "mynumber_column"
+
+
+class AlertSink(Protocol):
+    """Where officer alerts go (``core.alerts``)."""
+
+    def record(
+        self,
+        kind: str,
+        *,
+        summary: str,
+        detail: Mapping[str, object],
+        actor: str = "system",
+        subject: str | None = None,
+    ) -> object: ...
 
 
 def policy_source(
@@ -73,7 +87,7 @@ class Scans:
         records: ScanRecords,
         settings: Settings,
         policy: Callable[[], Policy | None],
-        alerts: Callable[[], Any] = lambda: None,
+        alerts: Callable[[], AlertSink | None] = lambda: None,
         *,
         registry: Registry | None = None,
         min_score: float = MIN_SCORE,
