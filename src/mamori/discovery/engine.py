@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from mamori.discovery.model import Finding
@@ -48,14 +49,16 @@ def scan_text(
 def _settle(candidates: Iterable[Candidate]) -> list[Candidate]:
     """Keep the best of overlapping findings: higher score, then longer, then earlier."""
     ranked = sorted(candidates, key=lambda c: (-c.score, c.start - c.end, c.start, c.entity))
+    starts: list[int] = []  # kept spans never overlap, so sorted starts give sorted ends
     kept: list[Candidate] = []
-    taken: list[tuple[int, int]] = []
     for c in ranked:
-        if any(c.start < e and s < c.end for s, e in taken):
+        i = bisect_right(starts, c.start)
+        if i > 0 and kept[i - 1].end > c.start:
             continue
-        kept.append(c)
-        taken.append((c.start, c.end))
-    kept.sort(key=lambda c: (c.start, c.end, c.entity))
+        if i < len(kept) and kept[i].start < c.end:
+            continue
+        starts.insert(i, c.start)
+        kept.insert(i, c)
     return kept
 
 

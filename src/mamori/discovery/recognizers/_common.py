@@ -21,6 +21,14 @@ NO_ALNUM_BEFORE = "(?<![0-9A-Za-z])"
 NO_ALNUM_AFTER = "(?![0-9A-Za-z])"
 
 
+def lead(first: str, rest: str) -> str:
+    """``first`` (one character class) then ``rest``, where ``first`` is not preceded by what
+    :data:`NO_DIGIT_OR_GROUP_BEFORE` excludes. The checks come after the first character so
+    the regular-expression engine can skip quickly to the characters that may start a match.
+    """
+    return first + "(?<![0-9].)(?<![0-9A-Za-z][-ー].)(?<![0-9a-fA-F]{2}.)" + rest
+
+
 def digits(value: str) -> str:
     """The ASCII digits of ``value``, in order."""
     return "".join(c for c in value if "0" <= c <= "9")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from mamori.discovery.recognizer import Pattern, PatternRecognizer
 from mamori.discovery.recognizers._common import (
     NO_DIGIT_AFTER,
-    NO_DIGIT_OR_GROUP_BEFORE,
     SEP,
     digits,
+    lead,
 )
 
 __all__ = ["CREDIT_CARD", "brand", "luhn_ok", "validate_credit_card"]
@@ -59,10 +59,10 @@ CREDIT_CARD = PatternRecognizer(
     patterns=(
         Pattern(
             "grouped",
-            NO_DIGIT_OR_GROUP_BEFORE
-            + rf"(?:[0-9]{{4}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}(?:{SEP}[0-9]{{3}})?"
-            + rf"|[0-9]{{4}}{SEP}[0-9]{{6}}{SEP}[0-9]{{4,5}}"
-            + r"|[0-9]{13,19})"
+            lead("(?=[2-6])[0-9]", "")
+            + rf"(?:[0-9]{{3}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}(?:{SEP}[0-9]{{3}})?"
+            + rf"|[0-9]{{3}}{SEP}[0-9]{{6}}{SEP}[0-9]{{4,5}}"
+            + r"|[0-9]{12,18})"
             + NO_DIGIT_AFTER,
             0.5,
         ),

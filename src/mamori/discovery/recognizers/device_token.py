@@ -11,7 +11,7 @@ DEVICE_TOKEN = PatternRecognizer(
     name="device_token",
     entity="device_token",
     patterns=(
-        Pattern("apns", r"(?<![0-9A-Za-z])[0-9a-fA-F]{64}(?![0-9A-Za-z])", 0.5),
+        Pattern("apns", r"[0-9a-fA-F](?<![0-9A-Za-z].)[0-9a-fA-F]{63}(?![0-9A-Za-z])", 0.5),
         Pattern("apns_spaced", r"<[0-9a-f]{8}(?: [0-9a-f]{8}){7}>", 0.6),
         Pattern("fcm", r"(?<![A-Za-z0-9_\-])[A-Za-z0-9_\-]{11,}:APA91b[A-Za-z0-9_\-]{100,}", 0.95),
     ),

@@ -27,8 +27,9 @@ IP_ADDRESS = PatternRecognizer(
     patterns=(
         Pattern(
             "v4",
-            r"(?<![0-9.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
-            r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![0-9]|\.[0-9])",
+            # octets are checked by ipaddress; the first digit leads so scanning is fast
+            r"[0-9](?<![0-9.][0-9])[0-9]{0,2}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}"
+            r"(?![0-9]|\.[0-9])",
             0.7,
         ),
         Pattern(

@@ -7,22 +7,21 @@ from mamori.discovery.recognizer import Pattern, PatternRecognizer
 from mamori.discovery.recognizers._common import (
     DASH,
     NO_DIGIT_AFTER,
-    NO_DIGIT_OR_GROUP_BEFORE,
     digits,
+    lead,
 )
 
 __all__ = ["JP_PHONE", "validate_jp_phone"]
 
 _S = f"(?:{DASH}| )"  # a separator inside a written number
-_MOBILE = "0[2-9]0"
 _LANDLINE = (
-    # 0X-XXXX-XXXX, 0XX-XXX-XXXX, 0XXX-XX-XXXX, 0XXXX-X-XXXX, with - or (), e.g. 03(1234)5678
-    rf"0[1-9]{_S}[0-9]{{4}}{_S}[0-9]{{4}}"
-    rf"|0[1-9][0-9]{_S}[0-9]{{3}}{_S}[0-9]{{4}}"
-    rf"|0[1-9][0-9]{{2}}{_S}[0-9]{{2}}{_S}[0-9]{{4}}"
-    rf"|0[1-9][0-9]{{3}}{_S}[0-9]{_S}[0-9]{{4}}"
-    r"|\(0[1-9][0-9]{0,3}\) ?[0-9]{1,4}[-ー][0-9]{4}"
-    r"|0[1-9][0-9]{0,3}\([0-9]{1,4}\)[0-9]{4}"
+    # (0)X-XXXX-XXXX, XX-XXX-XXXX, XXX-XX-XXXX, XXXX-X-XXXX, or 3(1234)5678: the leading 0
+    # is matched before this
+    rf"[1-9]{_S}[0-9]{{4}}{_S}[0-9]{{4}}"
+    rf"|[1-9][0-9]{_S}[0-9]{{3}}{_S}[0-9]{{4}}"
+    rf"|[1-9][0-9]{{2}}{_S}[0-9]{{2}}{_S}[0-9]{{4}}"
+    rf"|[1-9][0-9]{{3}}{_S}[0-9]{_S}[0-9]{{4}}"
+    r"|[1-9][0-9]{0,3}\([0-9]{1,4}\)[0-9]{4}"
 )
 _INTL = rf"\+81{_S}?(?:\(0\))?[1-9][0-9]{{0,3}}{_S}?[0-9]{{1,4}}{_S}?[0-9]{{4}}"
 
@@ -48,21 +47,26 @@ JP_PHONE = PatternRecognizer(
     patterns=(
         Pattern(
             "mobile",
-            NO_DIGIT_OR_GROUP_BEFORE + rf"{_MOBILE}{_S}?[0-9]{{4}}{_S}?[0-9]{{4}}" + NO_DIGIT_AFTER,
+            lead("0", rf"[2-9]0{_S}?[0-9]{{4}}{_S}?[0-9]{{4}}") + NO_DIGIT_AFTER,
             0.7,
         ),
         Pattern(
             "toll_free",
-            NO_DIGIT_OR_GROUP_BEFORE
-            + rf"(?:0120|0570){_S}?[0-9]{{3}}{_S}?[0-9]{{3}}|0800{_S}?[0-9]{{3}}{_S}?[0-9]{{4}}"
+            lead(
+                "0",
+                rf"(?:(?:120|570){_S}?[0-9]{{3}}{_S}?[0-9]{{3}}|800{_S}?[0-9]{{3}}{_S}?[0-9]{{4}})",
+            )
             + NO_DIGIT_AFTER,
             0.7,
         ),
-        Pattern("landline", NO_DIGIT_OR_GROUP_BEFORE + f"(?:{_LANDLINE})" + NO_DIGIT_AFTER, 0.6),
+        Pattern("landline", lead("0", f"(?:{_LANDLINE})") + NO_DIGIT_AFTER, 0.6),
         Pattern(
-            "landline_plain", NO_DIGIT_OR_GROUP_BEFORE + "0[1-9][0-9]{8}" + NO_DIGIT_AFTER, 0.4
+            "landline_parenthesised",
+            r"\((?<![0-9A-Za-z]\()0[1-9][0-9]{0,3}\) ?[0-9]{1,4}[-ー][0-9]{4}" + NO_DIGIT_AFTER,
+            0.6,
         ),
-        Pattern("international", r"(?<![0-9+])" + _INTL + NO_DIGIT_AFTER, 0.7),
+        Pattern("landline_plain", lead("0", "[1-9][0-9]{8}") + NO_DIGIT_AFTER, 0.4),
+        Pattern("international", r"\+(?<![0-9+]\+)" + _INTL[2:] + NO_DIGIT_AFTER, 0.7),
     ),
     context=(
         "電話",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from mamori.discovery.recognizer import Pattern, PatternRecognizer
 from mamori.discovery.recognizers._common import (
     NO_DIGIT_AFTER,
-    NO_DIGIT_OR_GROUP_BEFORE,
     SEP,
     digits,
+    lead,
 )
 
 __all__ = ["MY_NUMBER", "my_number_check_digit", "validate_my_number"]
@@ -40,7 +40,7 @@ MY_NUMBER = PatternRecognizer(
     patterns=(
         Pattern(
             "grouped_or_plain",
-            NO_DIGIT_OR_GROUP_BEFORE + f"[0-9]{{4}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}" + NO_DIGIT_AFTER,
+            lead("[0-9]", f"[0-9]{{3}}{SEP}[0-9]{{4}}{SEP}[0-9]{{4}}") + NO_DIGIT_AFTER,
             0.6,
         ),
     ),

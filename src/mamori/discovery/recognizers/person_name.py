@@ -62,9 +62,11 @@ _LABELS = (
 )
 _LABEL = words_pattern(_LABELS)
 _KANJI = "一-龥々〆ヵヶ"
-_RUN = re.compile(f"(?<![{_KANJI}])[{_KANJI}]{{3,10}}(?![{_KANJI}])")
+_RUN = re.compile(f"[{_KANJI}](?<![{_KANJI}].)[{_KANJI}]{{2,9}}(?![{_KANJI}])")
+_KANA = "ぁ-ゖァ-ヺ"
 _PAIR = re.compile(
-    f"(?<![{_KANJI}ぁ-ゖァ-ヺ])[{_KANJI}]{{1,4}} [{_KANJI}ぁ-ゖ]{{1,5}}(?![{_KANJI}ぁ-ゖァ-ヺ])"
+    f"[{_KANJI}](?<![{_KANJI}{_KANA}].)[{_KANJI}]{{0,3}}"
+    f" [{_KANJI}ぁ-ゖ]{{1,5}}(?![{_KANJI}{_KANA}])"
 )
 _SEPARATORS = re.compile(r"[\s:=：は「『(（\[]*(?:様|さん)?[\s:=：は「『(（\[]*")
 _STOP = re.compile(

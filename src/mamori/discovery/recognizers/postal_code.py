@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mamori.discovery.recognizer import Pattern, PatternRecognizer
-from mamori.discovery.recognizers._common import DASH, NO_DIGIT_AFTER, NO_DIGIT_OR_GROUP_BEFORE
+from mamori.discovery.recognizers._common import DASH, NO_DIGIT_AFTER, lead
 
 __all__ = ["POSTAL_CODE"]
 
@@ -14,12 +14,10 @@ POSTAL_CODE = PatternRecognizer(
         Pattern("mark", rf"〒 ?(?P<v>[0-9]{{3}}{DASH}?[0-9]{{4}})" + NO_DIGIT_AFTER, 1.0),
         Pattern(
             "dashed",
-            NO_DIGIT_OR_GROUP_BEFORE + rf"[0-9]{{3}}{DASH}[0-9]{{4}}" + NO_DIGIT_AFTER,
+            lead("[0-9]", rf"[0-9]{{2}}{DASH}[0-9]{{4}}") + NO_DIGIT_AFTER,
             0.5,
         ),
-        Pattern(
-            "plain", NO_DIGIT_OR_GROUP_BEFORE + "[0-9]{7}" + NO_DIGIT_AFTER, 0.5, needs_context=True
-        ),
+        Pattern("plain", lead("[0-9]", "[0-9]{6}") + NO_DIGIT_AFTER, 0.5, needs_context=True),
     ),
     context=("郵便番号", "〒", "zip", "postal", "postcode", "郵便", "住所", "address", "所在地"),
     negative_context=(

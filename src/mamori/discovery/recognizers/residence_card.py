@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from mamori.discovery.recognizer import Pattern, PatternRecognizer
-from mamori.discovery.recognizers._common import NO_ALNUM_AFTER, NO_ALNUM_BEFORE
+from mamori.discovery.recognizers._common import NO_ALNUM_AFTER
 
 __all__ = ["RESIDENCE_CARD"]
 
 RESIDENCE_CARD = PatternRecognizer(
     name="residence_card",
     entity="residence_card",
-    patterns=(Pattern("card", NO_ALNUM_BEFORE + "[A-Z]{2}[0-9]{8}[A-Z]{2}" + NO_ALNUM_AFTER, 0.7),),
+    patterns=(
+        Pattern("card", "[A-Z](?<![0-9A-Za-z].)[A-Z][0-9]{8}[A-Z]{2}" + NO_ALNUM_AFTER, 0.7),
+    ),
     context=(
         "在留カード",
         "在留",
