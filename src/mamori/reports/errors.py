@@ -19,4 +19,3 @@ class InvalidReport(MamoriError):
 
     code = "report_invalid"
     exit_code = 2
-

@@ -86,12 +86,11 @@ def _charts(figures: Mapping[str, Any], lang: str, label: _Labels) -> dict[str, 
         "consent": bar_chart("chart-consent", t("chart.consent"), coverage, scale=100.0),
     }
     inquiries = figures["inquiries"]
-    if inquiries.get("available", True):
-        replies = [
-            Bar(t(key), inquiries[key], f"{inquiries[key]:,}", colour)
-            for key, colour in (("answered_on_time", 1), ("answered_late", 2), ("unanswered", 0))
-        ]
-        charts["inquiries"] = bar_chart("chart-inquiries", t("chart.inquiries"), replies)
+    replies = [
+        Bar(t(key), inquiries[key], f"{inquiries[key]:,}", colour)
+        for key, colour in (("answered_on_time", 1), ("answered_late", 2), ("unanswered", 0))
+    ]
+    charts["inquiries"] = bar_chart("chart-inquiries", t("chart.inquiries"), replies)
     return charts
 
 

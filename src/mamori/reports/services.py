@@ -26,18 +26,12 @@ _DAY = dt.timedelta(days=1)
 
 def incidents_section(core: Mamori, period: Period) -> dict[str, Any]:
     """Incidents learned of in the period; their report deadlines met, missed or pending."""
-    service = getattr(core, "incidents", None)
-    if service is None:
-        return {"available": False}
-    return dict(service.summary(period.start, period.end))
+    return core.incidents.summary(period.start, period.end)
 
 
 def alerts_section(core: Mamori, period: Period) -> dict[str, Any]:
     """Alerts raised in the period, by kind; acknowledged, open, made incidents."""
-    service = getattr(core, "alerts", None)
-    if service is None:
-        return {"available": False}
-    return dict(service.summary(period.start, period.end))
+    return core.alerts.summary(period.start, period.end)
 
 
 def inquiries_section(core: Mamori, period: Period) -> dict[str, Any]:

@@ -68,10 +68,6 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
     "s.keys": ("暗号鍵", "Keys"),
     "s.audit": ("監査ログの検証", "Audit log verification"),
     "s.signature": ("本報告書の署名", "Signature of this report"),
-    "not_available": (
-        "この項目を集計する機能はこの環境にありません（集計対象外）。",
-        "The register for this section is not available here; it is not counted.",
-    ),
     "by_role": ("役割別", "By role"),
     "by_purpose": ("利用目的別", "By purpose"),
     "by_item": ("項目別", "By item"),
