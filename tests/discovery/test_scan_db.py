@@ -462,3 +462,25 @@ def test_bad_urls_and_unreachable_databases_store_nothing(
             scan_database(f"sqlite:///{tmp_path / 'm.db'}", detector(None, 0.5), {},
                           sample=0, min_share=0.1)  # fmt: skip
         assert core.scans.list() == []
+
+
+def test_the_migration_goes_down_and_up_again(database_url: str) -> None:
+    from alembic import command
+
+    from mamori.store import migrate
+
+    engine = sa.create_engine(database_url)
+    try:
+        migrate.upgrade(engine)
+        assert {"scans", "scan_columns"} <= set(sa.inspect(engine).get_table_names())
+        config = migrate._config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0009")
+        tables = set(sa.inspect(engine).get_table_names())
+        assert "scans" not in tables and "scan_columns" not in tables
+        assert migrate.current(engine) == "0009"
+        migrate.upgrade(engine)
+        assert {"scans", "scan_columns"} <= set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()

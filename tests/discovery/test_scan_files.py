@@ -208,3 +208,33 @@ def test_suggested_items_follow_the_policy() -> None:
     # an item's own detectors win over the table
     custom = items["device_info"].model_copy(update={"detectors": ("jp_phone",)})
     assert suggest_item("jp_phone", {**items, "device_info": custom}) == "device_info"
+
+
+def test_memory_stays_bounded_on_large_files(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from mamori.discovery.scanners.files import read_chunks, scan_csv
+    from mamori.discovery.scanners.service import detector
+
+    text = tmp_path / "big.log"
+    with text.open("w", encoding="utf-8") as fh:
+        for n in range(60_000):
+            fh.write(f"2024-05-01 10:00:{n % 60:02d} job {n} finished without remarks\n")
+            if n % 10_000 == 0:
+                fh.write(f"reply to u{n}@example.jp\n")
+    table = tmp_path / "big.csv"
+    with table.open("w", encoding="utf-8") as fh:
+        fh.write("id,contact\n")
+        fh.writelines(f"{n},u{n}@example.jp\n" for n in range(3_000))
+    assert text.stat().st_size > 3_000_000
+    tracemalloc.start()
+    try:
+        [email] = scan_plain(read_chunks(text, "utf-8"), None, {}, min_score=0.5)
+        columns = by_column(scan_csv(table, "utf-8", detector(None, 0.5), {}, min_share=0.1))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert email.entities == {"email": 6}
+    assert email.lines[:2] == (2, 10_003)
+    assert columns["contact"].matched == 3_000
+    assert peak < 1_500_000, peak  # the text file alone is over 3 MB

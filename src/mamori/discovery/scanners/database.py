@@ -1,13 +1,14 @@
 """Scanning a SQL database by URL (SQLite, PostgreSQL, MySQL/MariaDB through SQLAlchemy).
 
 Tables and columns are reflected; each column that may hold text is sampled on its own:
-at most ``sample`` non-null values, never the whole table. PostgreSQL samples large
-tables with ``TABLESAMPLE SYSTEM`` (random blocks) before the limit; elsewhere the first
-rows the database returns are taken. Binary, boolean, date and fractional columns are
-skipped; integer columns are read for numbers long enough to be identifiers or phone
-numbers (a phone number kept as a BIGINT lost its leading zero, which is put back).
-The column's and the table's names are the context of its values. The connection is
-read-only where the database allows it; SQLite is opened read-only.
+at most ``sample`` non-null values, never the whole table. PostgreSQL samples tables
+estimated at over ten times ``sample`` rows with ``TABLESAMPLE SYSTEM`` (random blocks)
+under the same limit, and takes the first rows when those blocks hold too few values;
+elsewhere the first rows the database returns are taken. Binary, boolean, date and
+fractional columns are skipped; integer columns are read for numbers long enough to be
+identifiers or phone numbers (a phone number kept as a BIGINT lost its leading zero,
+which is put back). The column's and the table's names are the context of its values.
+The connection is read-only where the database allows it; SQLite is opened read-only.
 """
 
 from __future__ import annotations

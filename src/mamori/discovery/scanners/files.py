@@ -326,7 +326,7 @@ def scan_plain(
 ) -> tuple[ColumnReport, ...]:
     """One report per entity found: how often, on which lines (the first few), masked
     examples. ``sampled`` is the number of lines, ``matched`` the lines with the entity."""
-    lines = _Lines(keep=1 << 20)
+    lines = _Lines(keep=1 << 18)  # several windows of scan_stream: findings never lag more
     found: dict[str, _EntityTally] = {}
     for finding in scan_stream(lines.feed(chunks), registry=registry):
         if finding.score < min_score:
