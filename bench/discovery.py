@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import os
-import sys
 import time
 import warnings
 from collections import Counter
@@ -36,11 +36,20 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
+from mamori.discovery import ENTITIES, scan_text
 
-from discovery_data.generate import generate  # noqa: E402
 
-from mamori.discovery import ENTITIES, scan_text  # noqa: E402
+def _load_generator() -> Callable[[int], list[dict[str, Any]]]:
+    """The corpus generator, loaded by path (``bench/`` is not a package)."""
+    path = Path(__file__).parent / "discovery_data" / "generate.py"
+    spec = importlib.util.spec_from_file_location("discovery_corpus", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.generate  # type: ignore[no-any-return]
+
+
+generate = _load_generator()
 
 Span = tuple[int, int, str]
 Record = dict[str, Any]
@@ -210,14 +219,19 @@ def table(name: str, counts: dict[str, Counter[str]], entities: Sequence[str]) -
         p, r, f = prf(c)
         print(f"  {ent:<24}{p:7.3f}{r:7.3f}{f:7.3f}{c['tp']:7d}{c['fp']:6d}{c['fn']:6d}")
     p, r, f = prf(total)
-    print(f"  {'(all, micro)':<24}{p:7.3f}{r:7.3f}{f:7.3f}{total['tp']:7d}{total['fp']:6d}{total['fn']:6d}")
+    print(
+        f"  {'(all, micro)':<24}{p:7.3f}{r:7.3f}{f:7.3f}"
+        f"{total['tp']:7d}{total['fp']:6d}{total['fn']:6d}"
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--records", type=int, default=3600, help="records generated")
     ap.add_argument("--limit", type=int, default=0, help="evaluate mamori on the first N (0: all)")
-    ap.add_argument("--presidio-limit", type=int, default=300, help="records for Presidio")
+    ap.add_argument("--presidio-limit", type=int, default=600, help="records for Presidio")
     ap.add_argument("--no-presidio", action="store_true")
     ap.add_argument("--prose", type=int, default=2500, help="Faker paragraphs for throughput")
     args = ap.parse_args()
@@ -248,7 +262,10 @@ def main() -> None:
     print(f"\nPresidio evaluated on a SAMPLE: the first {len(sample)} records (slow).")
     table(f"mamori on the same {len(sample)} records", sample_counts, ENTITIES)
     prose_sample = plain[:20_000]
-    for kind, label in (("blank", "spaCy blank 'ja' (SudachiPy tokenizer, no NER)"), ("ginza", "ja_ginza")):
+    for kind, label in (
+        ("blank", "spaCy blank 'ja' (SudachiPy tokenizer, no NER)"),
+        ("ginza", "ja_ginza"),
+    ):
         try:
             find = presidio_finder(kind)
         except Exception as exc:  # an optional dependency missing: say so, go on
@@ -257,7 +274,10 @@ def main() -> None:
         counts, spent, size = evaluate(sample, find)
         table(f"Presidio + {label} — {len(sample)} records", counts, ENTITIES)
         print(f"  throughput per record: {size / 1024 / spent:,.1f} KB/s")
-        print(f"  throughput, Japanese prose (20,000 chars): {throughput(find, prose_sample, 1):,.1f} KB/s")
+        print(
+            "  throughput, Japanese prose (20,000 chars): "
+            f"{throughput(find, prose_sample, 1):,.1f} KB/s"
+        )
 
 
 if __name__ == "__main__":

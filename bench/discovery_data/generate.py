@@ -90,7 +90,11 @@ class Values:
             area = "0" + area
             rest = 9 - len(area) + 1
             mid = {2: 4, 3: 3, 4: 2, 5: 1}[len(area)]
-            parts = [area, str(self.r.randint(1, 9)) + self.digits(mid - 1), self.digits(rest - mid)]
+            parts = [
+                area,
+                str(self.r.randint(1, 9)) + self.digits(mid - 1),
+                self.digits(rest - mid),
+            ]
         elif kind < 0.85:
             parts = self.r.choice(
                 [["0120", self.digits(3), self.digits(3)], ["0800", self.digits(3), self.digits(4)]]
@@ -98,7 +102,11 @@ class Values:
         else:
             head = self.r.choice(["90", "80", "3", "6"])
             body = [str(self.r.randint(1, 9)) + self.digits(3), self.digits(4)]
-            return "+81-" + "-".join([head, *body]) if self.r.random() < 0.5 else "+81 " + " ".join([head, *body])
+            return (
+                "+81-" + "-".join([head, *body])
+                if self.r.random() < 0.5
+                else "+81 " + " ".join([head, *body])
+            )
         d = self.dash()
         return d.join(parts) if self.r.random() < 0.85 else "".join(parts)
 
@@ -134,9 +142,16 @@ class Values:
 
     def card(self) -> str:
         prefix, length = self.r.choice(
-            [("4", 16), ("4", 16), ("5" + str(self.r.randint(1, 5)), 16), ("2221", 16),
-             (str(self.r.randint(3528, 3589)), 16), ("3" + self.r.choice("47"), 15),
-             ("36", 14), ("6011", 16)]
+            [
+                ("4", 16),
+                ("4", 16),
+                ("5" + str(self.r.randint(1, 5)), 16),
+                ("2221", 16),
+                (str(self.r.randint(3528, 3589)), 16),
+                ("3" + self.r.choice("47"), 15),
+                ("36", 14),
+                ("6011", 16),
+            ]
         )
         body = prefix + self.digits(length - len(prefix) - 1)
         d = body + str(next(c for c in range(10) if luhn(body + str(c))))
@@ -157,12 +172,16 @@ class Values:
         if roll < 0.45:
             sep = self.r.choice(["/", "-", "."])
             return f"{d.year}{sep}{d.month:02d}{sep}{d.day:02d}"
-        era, first = next(e for e in reversed(ERAS) if d.year > e[1] or (d.year == e[1] and d.month >= 6))
+        era, first = next(
+            e for e in reversed(ERAS) if d.year > e[1] or (d.year == e[1] and d.month >= 6)
+        )
         y = d.year - first + 1
         if roll < 0.55:
-            return f"{era[:1] and {'明治': 'M', '大正': 'T', '昭和': 'S', '平成': 'H', '令和': 'R'}[era]}{y}.{d.month}.{d.day}"
+            letter = {"明治": "M", "大正": "T", "昭和": "S", "平成": "H", "令和": "R"}[era]
+            return f"{letter}{y}.{d.month}.{d.day}"
         if roll < 0.65:
-            return f"{era}{kanji_number(y) if y != 1 else '元'}年{kanji_number(d.month)}月{kanji_number(d.day)}日"
+            year = kanji_number(y) if y != 1 else "元"
+            return f"{era}{year}年{kanji_number(d.month)}月{kanji_number(d.day)}日"
         return f"{era}{'元' if y == 1 else y}年{d.month}月{d.day}日"
 
     def passport(self) -> str:
@@ -170,7 +189,11 @@ class Values:
 
     def residence(self) -> str:
         up = string.ascii_uppercase
-        return "".join(self.r.choice(up) for _ in range(2)) + self.digits(8) + "".join(self.r.choice(up) for _ in range(2))
+        return (
+            "".join(self.r.choice(up) for _ in range(2))
+            + self.digits(8)
+            + "".join(self.r.choice(up) for _ in range(2))
+        )
 
     def licence(self) -> str:
         return f"{self.r.randint(10, 97)}{self.digits(10)}"
@@ -197,8 +220,10 @@ class Values:
         if self.r.random() < 0.75:
             return self.hex(64)
         alnum = string.ascii_letters + string.digits + "-_"
-        return "".join(self.r.choice(alnum) for _ in range(22)) + ":APA91b" + "".join(
-            self.r.choice(alnum) for _ in range(134)
+        return (
+            "".join(self.r.choice(alnum) for _ in range(22))
+            + ":APA91b"
+            + "".join(self.r.choice(alnum) for _ in range(134))
         )
 
     def uuid(self) -> str:
@@ -250,8 +275,15 @@ def _templates(v: Values) -> dict[str, list[Callable[[], list[Part]]]]:
             lambda: ["担当の", (v.name(), "person_name"), "さんから連絡がありました。"],
             lambda: ["お名前 ", (v.name(), "person_name"), "　ご予約日 2024年5月1日"],
             lambda: ["申込者：", (v.name(), "person_name"), "（", (v.phone(), "jp_phone"), "）"],
-            lambda: ["昨日、", (v.f.last_name() + v.f.first_name(), "person_name"), "と打ち合わせをした。"],
-            lambda: ["Name: ", (v.f.first_romanized_name() + " " + v.f.last_romanized_name(), "person_name")],
+            lambda: [
+                "昨日、",
+                (v.f.last_name() + v.f.first_name(), "person_name"),
+                "と打ち合わせをした。",
+            ],
+            lambda: [
+                "Name: ",
+                (v.f.first_romanized_name() + " " + v.f.last_romanized_name(), "person_name"),
+            ],
         ],
         "email": [
             lambda: ["メール：", (v.email(), "email")],
@@ -276,7 +308,13 @@ def _templates(v: Values) -> dict[str, list[Callable[[], list[Part]]]]:
             lambda: [(v.birth(), "date_of_birth"), "生まれの会員です"],
             lambda: ["誕生日は", (v.birth(), "date_of_birth"), "です。"],
             lambda: ["DOB: ", (v.birth(), "date_of_birth")],
-            lambda: ["生年月日", (v.birth(), "date_of_birth"), "（", str(fw.randint(5, 90)), "歳）"],
+            lambda: [
+                "生年月日",
+                (v.birth(), "date_of_birth"),
+                "（",
+                str(fw.randint(5, 90)),
+                "歳）",
+            ],
         ],
         "passport": [
             lambda: ["旅券番号：", (v.passport(), "passport")],
@@ -329,24 +367,54 @@ def _negatives(v: Values) -> list[Callable[[], list[Part]]]:
         lambda: ["お問い合わせ番号", v.my_number(valid=False), "でお調べください"],
         lambda: [v.my_number(valid=False), "件のアクセスがありました"],
         lambda: ["注文番号 ", f"{v.r.randint(2020, 2025)}-{v.digits(4)}-{v.digits(4)}"],
-        lambda: ["型番", "".join(v.r.choice(string.ascii_uppercase) for _ in range(2)) + v.digits(7), "の在庫があります"],
+        lambda: [
+            "型番",
+            "".join(v.r.choice(string.ascii_uppercase) for _ in range(2)) + v.digits(7),
+            "の在庫があります",
+        ],
         lambda: ["商品コード", "SKU-" + v.digits(4) + "-" + v.digits(4), "は欠品中です"],
-        lambda: [f"{v.r.randint(2020, 2025)}年{v.r.randint(1, 12)}月{v.r.randint(1, 28)}日に発送しました。"],
-        lambda: [f"令和{v.r.randint(2, 6)}年{v.r.randint(1, 12)}月{v.r.randint(1, 28)}日から施行します"],
-        lambda: [f"締切は{v.r.randint(2020, 2025)}/{v.r.randint(1, 12):02d}/{v.r.randint(1, 28):02d}です"],
-        lambda: ["バージョン", f"{v.r.randint(1, 9)}.{v.r.randint(0, 20)}.{v.r.randint(0, 9)}.{v.r.randint(0, 99)}", "をリリース"],
+        lambda: [
+            f"{v.r.randint(2020, 2025)}年{v.r.randint(1, 12)}月{v.r.randint(1, 28)}日"
+            "に発送しました。"
+        ],
+        lambda: [
+            f"令和{v.r.randint(2, 6)}年{v.r.randint(1, 12)}月{v.r.randint(1, 28)}日から施行します"
+        ],
+        lambda: [
+            f"締切は{v.r.randint(2020, 2025)}/{v.r.randint(1, 12):02d}/{v.r.randint(1, 28):02d}です"
+        ],
+        lambda: [
+            "バージョン",
+            f"{v.r.randint(1, 9)}.{v.r.randint(0, 20)}.{v.r.randint(0, 9)}.{v.r.randint(0, 99)}",
+            "をリリース",
+        ],
         lambda: ["SHA-256: ", v.hex(64)],
         lambda: ["コミット", v.hex(40), "で修正"],
         lambda: ["リクエストID ", v.uuid(), " の処理に失敗しました"],
         lambda: ["合計", f"{v.r.randint(1, 999)},{v.r.randint(100, 999)}", "円（税込）"],
-        lambda: ["開始時刻 ", f"{v.r.randint(0, 23):02d}:{v.r.randint(0, 59):02d}:{v.r.randint(0, 59):02d}"],
-        lambda: ["追跡番号", v.digits(4) + "-" + v.digits(4) + "-" + v.digits(4), "で配送状況を確認できます"],
+        lambda: [
+            "開始時刻 ",
+            f"{v.r.randint(0, 23):02d}:{v.r.randint(0, 59):02d}:{v.r.randint(0, 59):02d}",
+        ],
+        lambda: [
+            "追跡番号",
+            v.digits(4) + "-" + v.digits(4) + "-" + v.digits(4),
+            "で配送状況を確認できます",
+        ],
         lambda: [v.f.company(), "の決算説明会は東京都内で開催されます。"],
         lambda: [v.f.prefecture(), "の天気は晴れのち曇り。"],
         lambda: ["会員数は", str(v.r.randint(1000, 99999)), "人を突破しました"],
         lambda: [v.f.text(max_nb_chars=80)],
         lambda: ["お客様各位、いつもご利用ありがとうございます。"],
-        lambda: ["第", str(v.r.randint(1, 20)), "章 ", str(v.r.randint(1, 9)), ".", str(v.r.randint(1, 9)), "節"],
+        lambda: [
+            "第",
+            str(v.r.randint(1, 20)),
+            "章 ",
+            str(v.r.randint(1, 9)),
+            ".",
+            str(v.r.randint(1, 9)),
+            "節",
+        ],
     ]
 
 
@@ -376,7 +444,11 @@ def _record(v: Values) -> list[Part]:
         ("住所", v.address, "jp_address"),
         ("生年月日", v.birth, "date_of_birth"),
         ("会員番号", lambda: "M" + v.digits(8), ""),
-        ("ご注文日", lambda: f"{v.r.randint(2021, 2025)}年{v.r.randint(1, 12)}月{v.r.randint(1, 28)}日", ""),
+        (
+            "ご注文日",
+            lambda: f"{v.r.randint(2021, 2025)}年{v.r.randint(1, 12)}月{v.r.randint(1, 28)}日",
+            "",
+        ),
     ]
     chosen = v.r.sample(fields, k=v.r.randint(3, len(fields)))
     sep = v.r.choice(["　", " / ", "\n", "、"])
@@ -416,7 +488,9 @@ def generate(records: int = 3600, seed: int = 20240401) -> list[dict[str, object
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--records", type=int, default=3600)
     ap.add_argument("--seed", type=int, default=20240401)
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("corpus.jsonl"))
