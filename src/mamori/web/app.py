@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -18,6 +19,7 @@ from mamori.api import install_api
 from mamori.core import Mamori
 from mamori.policy.render import policy_document, public_matters_document, render_html
 from mamori.policy.versions import PolicyVersion
+from mamori.web import center
 
 __all__ = ["create_app"]
 
@@ -44,6 +46,8 @@ def create_app(core: Mamori) -> FastAPI:
     """Build the app around one :class:`Mamori`; the caller owns (and closes) the core."""
     app = FastAPI(title="mamori", version=__version__, docs_url=None, redoc_url=None)
     install_api(app, core)
+    app.mount("/static", StaticFiles(packages=[("mamori.web", "static")]), name="static")
+    center.install(app)
     env = Environment(
         loader=PackageLoader("mamori.web", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
