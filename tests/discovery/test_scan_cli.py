@@ -77,11 +77,17 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def test_text_file_and_db_round_trip(project: Path) -> None:
-    text = scan_json("text", "担当者の携帯は 090-1234-5678、メールは taro@example.jp です")
+    text = scan_json(
+        "text",
+        "担当者の携帯は 090-1234-5678、メールは taro@example.jp です\nマイナンバー 1234 5678 9018",
+    )
     assert {c["entity"]: c["suggested_item"] for c in text["columns"]} == {
         "jp_phone": "phone",
         "email": "email",
+        "my_number": None,
     }
+    assert {c["entity"]: c["lines"] for c in text["columns"]}["my_number"] == [2]
+    assert [c["examples"] for c in text["columns"] if c["entity"] == "my_number"] == [[]]
     assert "090-1234-5678" not in json.dumps(text, ensure_ascii=False)
 
     piped = scan_json("text", "-", stdin="連絡先: hanako@example.jp\n")

@@ -280,6 +280,7 @@ def test_finds_exactly_the_seeded_personal_columns(core: Mamori, target: str) ->
         f"{1000 + i:04d}-{2000 + i:04d}" in e for e in phone.examples for i in range(ROWS)
     )
     assert by_name[("customers", "mobile")].examples[0].startswith("0")  # its zero put back
+    assert by_name[("customers", "my_number")].examples == ()  # not even masked
     # not personal: ids, codes, order numbers, dates, amounts, free text without any
     for key in [("customers", "customer_no"), ("orders", "order_no"), ("orders", "product_code"),
                 ("orders", "created_on"), ("customers", "note"), ("shipments", "tracking_no"),

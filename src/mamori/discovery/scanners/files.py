@@ -23,7 +23,7 @@ from mamori.discovery.scanners.errors import ScanInputError
 from mamori.discovery.scanners.items import suggest_item
 from mamori.discovery.scanners.progress import SILENT, Progress
 from mamori.discovery.scanners.results import ColumnReport
-from mamori.discovery.scanners.tally import EXAMPLES, Detect, Tally, lost_zero
+from mamori.discovery.scanners.tally import EXAMPLES, NO_EXAMPLES, Detect, Tally, lost_zero
 from mamori.policy.model import Item
 
 __all__ = [
@@ -367,7 +367,7 @@ def _count(found: dict[str, _EntityTally], finding: Finding, lines: _Lines) -> N
         tally.last_line = line
         if len(tally.lines) < _LINES:
             tally.lines.append(line)
-    if len(tally.examples) < EXAMPLES:
+    if len(tally.examples) < EXAMPLES and finding.entity not in NO_EXAMPLES:
         shown = mask(text)
         if shown not in tally.examples:
             tally.examples.append(shown)

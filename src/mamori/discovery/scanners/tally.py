@@ -11,10 +11,13 @@ from mamori.discovery.scanners.items import suggest_item
 from mamori.discovery.scanners.results import ColumnReport
 from mamori.policy.model import Item
 
-__all__ = ["EXAMPLES", "Detect", "Tally", "lost_zero"]
+__all__ = ["EXAMPLES", "NO_EXAMPLES", "Detect", "Tally", "lost_zero"]
 
 #: Masked examples kept per column.
 EXAMPLES = 3
+#: Entities never shown, not even masked: a masked My Number still keeps three digits, and
+#: the My Number Act limits its handling to the lawful uses.
+NO_EXAMPLES = frozenset({"my_number"})
 
 #: ``detect(value, context)``: the findings in one value, the column's words as context.
 Detect = Callable[[str, Sequence[str]], Sequence[Finding]]
@@ -56,8 +59,8 @@ class Tally:
         self.matched += 1
         self.findings.update(f.entity for f in found)
         self.values.update({f.entity for f in found})
-        if len(self.examples) < EXAMPLES:
-            best = max(found, key=lambda f: f.score)
+        best = max(found, key=lambda f: f.score)
+        if len(self.examples) < EXAMPLES and best.entity not in NO_EXAMPLES:
             shown = mask(value[best.start : best.end])
             if shown not in self.examples:
                 self.examples.append(shown)
