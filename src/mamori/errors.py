@@ -37,6 +37,8 @@ The hierarchy::
     ├── KeyProviderError             key_provider_failed       (mamori.keys)
     ├── NotifyError                  notify_failed             (mamori.notify)
     ├── ConnectorError               connector_failed          (mamori.connectors)
+    ├── RecognizerError              recognizer_invalid        (mamori.discovery)
+    │   └── RecognizerFileError      recognizer_file_invalid   (mamori.discovery)
     ├── ScanInputError               scan_input_invalid        (mamori.discovery.scanners)
     │   └── ScanSourceError          scan_source_unreachable   (mamori.discovery.scanners)
     ├── ExportError                  export_invalid            (mamori.provision)
@@ -46,6 +48,7 @@ The hierarchy::
 
 ``AuditEntryNotFound`` (mamori.audit) is a ``NotFound``; ``AuditRangeError`` a ``Conflict``.
 ``ScanNotFound`` (``scan_not_found``, mamori.discovery.scanners) is a ``NotFound``.
+``RecognizerNotFound`` (``recognizer_not_found``, mamori.discovery) is a ``NotFound``.
 The keys and audit errors live beside their packages, which own them.
 
 ``exit_code`` says how the CLI ends on the error: 2 for bad input (a file, a flag, a
