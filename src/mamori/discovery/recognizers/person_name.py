@@ -69,14 +69,17 @@ _PAIR = re.compile(
     f" [{_KANJI}ぁ-ゖ]{{1,5}}(?![{_KANJI}{_KANA}])"
 )
 _SEPARATORS = re.compile(r"[\s:=：は「『(（\[]*(?:様|さん)?[\s:=：は「『(（\[]*")
+_FIELDS = "電話|携帯|メール|住所|生年月日|会員|注文|TEL|Tel|tel|FAX|E-?mail|〒"
 _STOP = re.compile(
-    r"[\n\r\t、。,.;|/」』)）\]<>]|です|でした|さん|様|と|が|を|に|の|へ|から|まで|より"
+    r"[\n\r\t、。,.;|/」』)）\]<>]|です|でした|さん|様|と|が|を|に|の|へ|から|まで|より|" + _FIELDS
 )
+_FIELD = re.compile(_FIELDS)
 _LATIN = re.compile(r"[A-Z][A-Za-z'\-]+(?: [A-Z][A-Za-z'\-]+){1,2}(?![A-Za-z])")
 _LATIN_BEFORE = re.compile(r"[A-Z][A-Za-z'\-]+(?: [A-Z][A-Za-z'\-]+){0,2} ?$")
 _KATAKANA = re.compile(r"[ァ-ヺ][ァ-ヺー]{0,9}(?: [ァ-ヺ][ァ-ヺー]{0,9})?(?![ァ-ヺー])")
 _KATAKANA_BEFORE = re.compile(r"[ァ-ヺ][ァ-ヺー]{0,9}(?: [ァ-ヺ][ァ-ヺー]{0,9})? ?$")
 _KANJI_WORD = re.compile(f"[{_KANJI}]{{1,3}}")
+_GIVEN_WORD = re.compile(f"[{_KANJI}ぁ-ゖ]{{1,4}}")
 
 _NAME_TAGS = (NameTag.SURNAME, NameTag.GIVEN, NameTag.OTHER_NAME)
 
@@ -129,7 +132,7 @@ class PersonNameRecognizer(Recognizer):
                 span = _after_cue(text, tokens, cue, seg)
                 score = 0.85
             else:
-                span = _surname_given(tokens, spaced=kind == "pair")
+                span = _surname_given(text, tokens, spaced=kind == "pair")
                 score = 0.8 if kind == "pair" else 0.75
             if span is not None and span[1] > span[0]:
                 found.append((span[0], span[1], score))
@@ -226,14 +229,14 @@ def _after_cue(text: str, tokens: Tokens, cue: int, seg: str) -> tuple[int, int]
             pass
         else:
             # a given name Sudachi does not know, right after the surname, closing the value
-            if surname_only and i + 1 == n and _KANJI_WORD.fullmatch(text, s, e):
+            if surname_only and i + 1 == n and _GIVEN_WORD.fullmatch(text, s, e):
                 end = e
             break
         i += 1
     return start, end
 
 
-def _surname_given(tokens: Tokens, *, spaced: bool) -> tuple[int, int] | None:
+def _surname_given(text: str, tokens: Tokens, *, spaced: bool) -> tuple[int, int] | None:
     n = len(tokens)
     for i in range(n - 1):
         if tokens[i][2] != NameTag.SURNAME:
@@ -247,7 +250,8 @@ def _surname_given(tokens: Tokens, *, spaced: bool) -> tuple[int, int] | None:
             spaced and tokens[j][2] == NameTag.SURNAME
         ):
             return tokens[i][0], tokens[j][1]
-        if spaced and j == n - 1:  # a given name Sudachi does not know, alone after the space
+        if spaced and j == n - 1 and not _FIELD.match(text, tokens[j][0]):
+            # a given name Sudachi does not know, alone after the space (not a field label)
             return tokens[i][0], tokens[j][1]
     return None
 
