@@ -44,7 +44,7 @@ def words_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
 class Document:
     """The text being scanned, normalised, with what recognizers share about it."""
 
-    __slots__ = ("context", "lower", "text")
+    __slots__ = ("_seen", "context", "lower", "text")
 
     def __init__(self, text: str, context: str) -> None:
         self.text = text  #: the normalised text
@@ -53,6 +53,14 @@ class Document:
             lower = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         self.lower = lower  #: same length as ``text``
         self.context = context.lower()  #: the caller's context words, joined
+        self._seen: dict[re.Pattern[str], bool] = {}
+
+    def has(self, trigger: re.Pattern[str]) -> bool:
+        """Whether ``trigger`` occurs in the text (asked once per text, then remembered)."""
+        seen = self._seen.get(trigger)
+        if seen is None:
+            seen = self._seen[trigger] = trigger.search(self.text) is not None
+        return seen
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,11 +132,14 @@ class PatternRecognizer(Recognizer):
     after_pattern: str | None = None
     #: words every ``after_pattern`` match contains (to find where such values may be)
     after_words: tuple[str, ...] = ()
+    #: a pattern every text with a match contains (``[0-9]``): texts without it are skipped
+    trigger: str | None = None
     _compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False)
     _ctx: re.Pattern[str] | None = field(init=False, repr=False)
     _neg: re.Pattern[str] | None = field(init=False, repr=False)
     _after: re.Pattern[str] | None = field(init=False, repr=False)
     _where: re.Pattern[str] | None = field(init=False, repr=False)
+    _trigger: re.Pattern[str] | None = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.patterns:
@@ -140,6 +151,7 @@ class PatternRecognizer(Recognizer):
         self._neg = words_pattern(self.negative_context)
         self._after = re.compile(self.after_pattern) if self.after_pattern else None
         self._where = words_pattern(self.context + tuple(self.after_words))
+        self._trigger = _shared(self.trigger) if self.trigger else None
         if self.requires_context and self._ctx is None:
             raise RecognizerError(f"recognizer {self.name!r} requires context but has none")
 
@@ -175,6 +187,8 @@ class PatternRecognizer(Recognizer):
         return spans
 
     def find(self, doc: Document) -> Iterator[Candidate]:
+        if self._trigger is not None and not doc.has(self._trigger):
+            return
         text = doc.text
         windows = self._windows(doc)
         given = self._ctx is not None and self._ctx.search(doc.context) is not None
@@ -209,6 +223,17 @@ class PatternRecognizer(Recognizer):
             if verdict is True:
                 score = max(score, self.valid_score)
             yield Candidate(self.entity, start, end, round(score, 3), self.name)
+
+
+_TRIGGERS: dict[str, re.Pattern[str]] = {}
+
+
+def _shared(regex: str) -> re.Pattern[str]:
+    """One compiled pattern per trigger text, so a document checks each trigger once."""
+    pattern = _TRIGGERS.get(regex)
+    if pattern is None:
+        pattern = _TRIGGERS[regex] = re.compile(regex)
+    return pattern
 
 
 #: Where a clause ends: context words before it do not speak for a value after it.

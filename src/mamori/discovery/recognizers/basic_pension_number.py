@@ -14,6 +14,7 @@ __all__ = ["BASIC_PENSION_NUMBER"]
 BASIC_PENSION_NUMBER = PatternRecognizer(
     name="basic_pension_number",
     entity="basic_pension_number",
+    trigger="[0-9]",
     patterns=(
         Pattern(
             "number",

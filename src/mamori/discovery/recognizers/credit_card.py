@@ -56,6 +56,7 @@ def validate_credit_card(value: str) -> bool:
 CREDIT_CARD = PatternRecognizer(
     name="credit_card",
     entity="credit_card",
+    trigger="[0-9]",
     patterns=(
         Pattern(
             "grouped",

@@ -10,6 +10,7 @@ __all__ = ["DEVICE_TOKEN"]
 DEVICE_TOKEN = PatternRecognizer(
     name="device_token",
     entity="device_token",
+    trigger="[0-9]",
     patterns=(
         Pattern("apns", r"[0-9a-fA-F](?<![0-9A-Za-z].)[0-9a-fA-F]{63}(?![0-9A-Za-z])", 0.5),
         Pattern("apns_spaced", r"<[0-9a-f]{8}(?: [0-9a-f]{8}){7}>", 0.6),

@@ -24,6 +24,7 @@ def validate_drivers_license(value: str) -> bool | None:
 DRIVERS_LICENSE = PatternRecognizer(
     name="drivers_license",
     entity="drivers_license",
+    trigger="[0-9]",
     patterns=(
         Pattern(
             "number",

@@ -20,6 +20,7 @@ def validate_email(value: str) -> bool:
 EMAIL = PatternRecognizer(
     name="email",
     entity="email",
+    trigger="@",
     patterns=(
         Pattern(
             "address",

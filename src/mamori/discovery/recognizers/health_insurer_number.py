@@ -37,6 +37,7 @@ def validate_insurer_number(value: str) -> bool:
 HEALTH_INSURER_NUMBER = PatternRecognizer(
     name="health_insurer_number",
     entity="health_insurer_number",
+    trigger="[0-9]",
     patterns=(
         Pattern("number", NO_DIGIT_OR_GROUP_BEFORE + "(?:[0-9]{8}|[0-9]{6})" + NO_DIGIT_AFTER, 0.6),
     ),

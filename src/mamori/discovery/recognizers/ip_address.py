@@ -24,6 +24,7 @@ def validate_ip(value: str) -> bool:
 IP_ADDRESS = PatternRecognizer(
     name="ip_address",
     entity="ip_address",
+    trigger="[0-9]",
     patterns=(
         Pattern(
             "v4",

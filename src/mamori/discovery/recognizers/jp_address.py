@@ -41,6 +41,7 @@ _BUILDING = (
 JP_ADDRESS = PatternRecognizer(
     name="jp_address",
     entity="jp_address",
+    trigger="[都道府県]",
     patterns=(Pattern("prefecture", _PREF + _MUNICIPALITY + _DISTRICT + _BLOCK + _BUILDING, 0.85),),
     context=("住所", "所在地", "address", "届け先", "送付先", "居所", "本籍"),
     context_boost=0.15,

@@ -44,6 +44,7 @@ def validate_jp_phone(value: str) -> bool:
 JP_PHONE = PatternRecognizer(
     name="jp_phone",
     entity="jp_phone",
+    trigger="[0-9]",
     patterns=(
         Pattern(
             "mobile",

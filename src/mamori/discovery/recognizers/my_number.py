@@ -37,6 +37,7 @@ def validate_my_number(value: str) -> bool:
 MY_NUMBER = PatternRecognizer(
     name="my_number",
     entity="my_number",
+    trigger="[0-9]",
     patterns=(
         Pattern(
             "grouped_or_plain",

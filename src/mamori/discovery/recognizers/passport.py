@@ -10,6 +10,7 @@ __all__ = ["PASSPORT"]
 PASSPORT = PatternRecognizer(
     name="passport",
     entity="passport",
+    trigger="[0-9]",
     patterns=(Pattern("jp", NO_ALNUM_BEFORE + "[A-Z]{2}[0-9]{7}" + NO_ALNUM_AFTER, 0.6),),
     context=("旅券", "パスポート", "passport"),
     requires_context=True,

@@ -10,6 +10,7 @@ __all__ = ["POSTAL_CODE"]
 POSTAL_CODE = PatternRecognizer(
     name="postal_code",
     entity="postal_code",
+    trigger="[0-9]",
     patterns=(
         Pattern("mark", rf"〒 ?(?P<v>[0-9]{{3}}{DASH}?[0-9]{{4}})" + NO_DIGIT_AFTER, 1.0),
         Pattern(

@@ -10,6 +10,7 @@ __all__ = ["RESIDENCE_CARD"]
 RESIDENCE_CARD = PatternRecognizer(
     name="residence_card",
     entity="residence_card",
+    trigger="[0-9]",
     patterns=(
         Pattern("card", "[A-Z](?<![0-9A-Za-z].)[A-Z][0-9]{8}[A-Z]{2}" + NO_ALNUM_AFTER, 0.7),
     ),
