@@ -8,7 +8,9 @@ on two databases live side by side. The core never imports web or CLI code.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -16,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from mamori.access import AccessPolicy
+from mamori.access import AccessPolicy, Actor, Decision, LegalException, SubjectState
 from mamori.alerts import Alerts, Thresholds
 from mamori.announcements import Announcements, send_announcement
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock, SystemClock
 from mamori.connectors import Connector, connector_for
-from mamori.consent import ConsentLedger, ConsentRecord
+from mamori.consent import ConsentLedger, ConsentRecord, ConsentView
 from mamori.consent.reconsent import superseded_targets
 from mamori.errors import NoPolicyInForce, NotFound
 from mamori.incidents import Incidents
@@ -47,6 +49,12 @@ if TYPE_CHECKING:
     from mamori.discovery.scanners import Scans
 
 __all__ = ["Mamori"]
+
+_SUBJECT_STATE = (
+    "SELECT s.erased_at, c.state, u.scopes FROM subjects s "
+    "LEFT JOIN consent_current c ON c.subject_id = s.id "
+    "LEFT JOIN suspension_current u ON u.subject_id = s.id WHERE s.id = ?"
+)
 
 
 class Mamori:
@@ -359,6 +367,30 @@ class Mamori:
         key = (self.versions.generation, today, version.number)
         self._access = (key, time.monotonic(), compiled)
         return compiled
+
+    def decide(
+        self,
+        subject: str,
+        items: Sequence[str],
+        purpose: str,
+        actor: Actor,
+        *,
+        exception: LegalException | None = None,
+        note: str | None = None,
+    ) -> Decision:
+        """The access decision on using ``items`` of ``subject`` for ``purpose``, with the
+        subject's consents and suspensions, in one read. No value is read or decrypted and
+        nothing is recorded: the use itself is :meth:`Vault.use`."""
+        access = self.access()
+        row = self.store.read_one(self.store.sql(_SUBJECT_STATE), (subject,))
+        if row is None:
+            state = SubjectState(subject, exists=False)
+        else:
+            consents = ConsentView.from_text(row[1], self.clock.now())
+            scopes = frozenset(json.loads(row[2])) if row[2] else frozenset()
+            state = SubjectState(subject, True, row[0] is not None, consents, scopes)
+        wanted = tuple(dict.fromkeys(items))
+        return access.decide(actor, wanted, purpose, state, exception=exception, note=note)
 
     def publish(
         self, loaded: LoadedPolicy, *, effective: dt.date | None = None, actor: str = "system"

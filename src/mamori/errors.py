@@ -27,6 +27,8 @@ The hierarchy::
     ├── AccessDenied                 access_denied
     ├── Unauthenticated              unauthenticated
     ├── Forbidden                    forbidden
+    ├── RateLimited                  rate_limited              (mamori.api)
+    ├── InvalidInput                 bad_request               (mamori.api)
     ├── StaffRefused                 staff_refused             (mamori.staff)
     ├── IncidentRefused              incident_refused          (mamori.incidents)
     ├── RetentionRefused             retention_refused         (mamori.retention)
@@ -252,6 +254,7 @@ class AccessDenied(MamoriError):
     def __init__(self, reasons: tuple[str, ...], message: str | None = None) -> None:
         self.reasons = reasons
         super().__init__(message or f"access denied: {', '.join(reasons)}")
+
 
 class Unauthenticated(MamoriError):
     """No valid credentials: a wrong password or code, an unknown, expired or revoked

@@ -66,6 +66,30 @@ class Settings(BaseModel):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Least severe log level written"
     )
+    api_body_limit: int = Field(
+        1024 * 1024,
+        ge=1024,
+        le=256 * 1024 * 1024,
+        description="Largest request body the HTTP API accepts, in bytes (413 beyond it)",
+    )
+    api_rate_per_minute: int = Field(
+        10,
+        ge=1,
+        le=100_000,
+        description="Public endpoints (requests, codes, forms): requests a minute per client "
+        "address and endpoint group (429 beyond it)",
+    )
+    api_rate_burst: int = Field(
+        5, ge=1, le=100_000, description="Public endpoints: requests allowed at once before "
+        "the per-minute rate applies"
+    )
+    person_session_minutes: int = Field(
+        30,
+        ge=1,
+        le=24 * 60,
+        description="A person's session on the privacy center (after a verified code) ends "
+        "after this many minutes",
+    )
 
     key_provider: Literal["auto", "file", "env", "vault"] = Field(
         "auto",

@@ -16,7 +16,10 @@ from fastapi import FastAPI
 from mamori.api import (
     audit,
     consent,
+    incidents,
+    inquiries,
     jobs,
+    oversight,
     policy,
     privacy,
     provision,
@@ -35,7 +38,10 @@ from mamori.core import Mamori
 
 __all__ = ["ROLE_CAPABILITIES", "Capability", "StaffPrincipal", "install_api"]
 
-ROUTERS = (policy, subjects, consent, suspensions, requests, provision, audit, jobs, privacy)
+ROUTERS = (
+    policy, subjects, consent, suspensions, requests, provision, audit, jobs,
+    incidents, inquiries, oversight, privacy,
+)  # fmt: skip
 
 
 def _by_token(core: Mamori) -> Callable[[str], StaffPrincipal]:

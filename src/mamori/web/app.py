@@ -19,7 +19,7 @@ from mamori.api import install_api
 from mamori.core import Mamori
 from mamori.policy.render import policy_document, public_matters_document, render_html
 from mamori.policy.versions import PolicyVersion
-from mamori.web import center
+from mamori.web import center, console
 
 __all__ = ["create_app"]
 
@@ -48,6 +48,7 @@ def create_app(core: Mamori) -> FastAPI:
     install_api(app, core)
     app.mount("/static", StaticFiles(packages=[("mamori.web", "static")]), name="static")
     center.install(app)
+    console.install(app)
     env = Environment(
         loader=PackageLoader("mamori.web", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -65,6 +66,8 @@ def create_app(core: Mamori) -> FastAPI:
             status_code=status,
         )
 
+    rendered: dict[tuple[int, str, str], tuple[str, str]] = {}
+
     def in_force() -> PolicyVersion | None:
         return core.versions.in_force(core.today())
 
@@ -73,12 +76,16 @@ def create_app(core: Mamori) -> FastAPI:
     ) -> HTMLResponse:
         if version is None:
             return page(request, "empty.html.j2", lang, status=404)
-        if kind == "policy":
-            doc = policy_document(version.policy, lang, effective=version.effective_on)
-        else:
-            doc = public_matters_document(version.policy, lang)
-        body = render_html(doc, standalone=False)
-        return page(request, "document.html.j2", lang, title=doc.title, body=body, version=version)
+        key = (version.number, kind, lang)  # a published version never changes
+        found = rendered.get(key)
+        if found is None:
+            if kind == "policy":
+                doc = policy_document(version.policy, lang, effective=version.effective_on)
+            else:
+                doc = public_matters_document(version.policy, lang)
+            found = rendered[key] = (doc.title, render_html(doc, standalone=False))
+        title, body = found
+        return page(request, "document.html.j2", lang, title=title, body=body, version=version)
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:
