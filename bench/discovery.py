@@ -20,7 +20,8 @@ in the same run, for Presidio configured for Japanese two ways.
   for count as missed. GiNZA runs at a few KB/s, so Presidio is evaluated on a sample
   (``--presidio-limit``, the first N records) and the output says so.
 
-    python bench/discovery.py [--records N] [--limit N] [--presidio-limit N] [--no-presidio]
+    python bench/discovery.py [--records N] [--seed S] [--limit N] [--presidio-limit N]
+                              [--no-presidio]
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 from mamori.discovery import ENTITIES, scan_text  # noqa: E402
 
 
-def _load_generator() -> Callable[[int], list[dict[str, Any]]]:
+def _load_generator() -> Callable[[int, int], list[dict[str, Any]]]:
     """The corpus generator, loaded by path (``bench/`` is not a package)."""
     path = Path(__file__).parent / "discovery_data" / "generate.py"
     spec = importlib.util.spec_from_file_location("discovery_corpus", path)
@@ -55,7 +56,7 @@ def _load_generator() -> Callable[[int], list[dict[str, Any]]]:
     return module.generate  # type: ignore[no-any-return]
 
 
-generate = _load_generator()
+generate = _load_generator()  # (records, seed) -> labelled records
 
 Span = tuple[int, int, str]
 Record = dict[str, Any]
@@ -238,6 +239,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--records", type=int, default=3600, help="records generated")
+    ap.add_argument("--seed", type=int, default=20240401, help="corpus seed (another = held out)")
     ap.add_argument("--limit", type=int, default=0, help="evaluate mamori on the first N (0: all)")
     ap.add_argument("--presidio-limit", type=int, default=600, help="records for Presidio")
     ap.add_argument("--no-presidio", action="store_true")
@@ -245,7 +247,7 @@ def main() -> None:
     args = ap.parse_args()
 
     print(pin_one_core())
-    records = generate(args.records)
+    records = generate(args.records, args.seed)
     if args.limit:
         records = records[: args.limit]
     sample = records[: args.presidio_limit]
