@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from mamori.access import Actor
-from mamori.api.context import StaffPrincipal, context
+from mamori.api.context import StaffPrincipal, api_context
 from mamori.api.permissions import Capability, may
 from mamori.errors import Forbidden, Unauthenticated
 
@@ -36,7 +36,7 @@ def staff(capability: Capability) -> Any:
     async def authenticated(request: Request, credentials: Credentials) -> StaffPrincipal:
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise Unauthenticated("a staff token is required: Authorization: Bearer <token>")
-        principal = context(request).authenticate(credentials.credentials)
+        principal = api_context(request).authenticate(credentials.credentials)
         if not may(principal.role, principal.is_officer, capability):
             raise Forbidden(f"role '{principal.role}' may not call this ({capability.value})")
         return principal

@@ -17,7 +17,7 @@ from mamori.staff import Principal
 
 StaffPrincipal = Principal  # who a bearer token belongs to
 
-__all__ = ["ApiContext", "Core", "Ctx", "StaffPrincipal", "WritingCore", "context"]
+__all__ = ["ApiContext", "Core", "Ctx", "StaffPrincipal", "WritingCore", "api_context", "context"]
 
 
 @dataclass
@@ -40,17 +40,23 @@ class ApiContext:
         return self.core
 
 
-def context(request: Request) -> ApiContext:
+def api_context(request: Request) -> ApiContext:
     found: ApiContext = request.app.state.mamori_api
     return found
 
 
-def _core(request: Request) -> Mamori:
-    return context(request).core
+# The dependencies are coroutines: FastAPI would run plain functions in its thread pool,
+# one hand-off per dependency per request.
+async def context(request: Request) -> ApiContext:
+    return api_context(request)
 
 
-def _writing(request: Request) -> Mamori:
-    return context(request).writing()
+async def _core(request: Request) -> Mamori:
+    return api_context(request).core
+
+
+async def _writing(request: Request) -> Mamori:
+    return api_context(request).writing()
 
 
 Ctx = Annotated[ApiContext, Depends(context)]

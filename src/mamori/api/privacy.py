@@ -31,7 +31,7 @@ PERSON = "person"
 PREFIX = "/v1/privacy"
 
 
-def same_origin(request: Request, origin: Annotated[str | None, Header()] = None) -> None:
+async def same_origin(request: Request, origin: Annotated[str | None, Header()] = None) -> None:
     """Refuse a post whose ``Origin`` names another site (a cross-site form)."""
     if origin is None or request.method in ("GET", "HEAD", "OPTIONS"):
         return
@@ -46,7 +46,7 @@ router = APIRouter(prefix=PREFIX, tags=["privacy center"], dependencies=[Depends
 def limited(group: str) -> Any:
     """A dependency taking a token from the client address's bucket for ``group``."""
 
-    def take(ctx: Ctx, request: Request) -> None:
+    async def take(ctx: Ctx, request: Request) -> None:
         client = request.client.host if request.client else "-"
         wait = ctx.buckets.take(f"{group}|{client}")
         if wait is not None:
@@ -58,7 +58,7 @@ def limited(group: str) -> Any:
 SessionCookie = Annotated[str | None, Cookie(alias=SESSION_COOKIE)]
 
 
-def person(ctx: Ctx, request_id: RequestId, token: SessionCookie = None) -> PersonSession:
+async def person(ctx: Ctx, request_id: RequestId, token: SessionCookie = None) -> PersonSession:
     """The person's session, for this request only."""
     session = ctx.sessions.read(token)
     if session.request_id != request_id:
