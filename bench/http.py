@@ -8,18 +8,21 @@ token), then starts two uvicorn servers on 127.0.0.1, each in its own process:
   error mapper, staff token checks);
 - bare: a FastAPI app with one route returning the same decision JSON, nothing else.
 
-For each target it sends ``--requests`` requests from ``--concurrency`` keep-alive
-connections as fast as they are answered (closed loop: requests/s, p50, p99), then a
-fixed rate of ``--rate`` requests/s for ``--seconds`` seconds (open loop: latency from
-the moment each request was due, so a server that falls behind shows it). Targets:
+For each target: a closed loop (``--concurrency`` keep-alive connections, each sending
+as soon as it is answered: requests/s, p50, p99), then about ``--rate`` requests/s for
+``--seconds`` seconds (p50, p99 at that load). With ``wrk`` installed (``apt-get install
+wrk``) both run under wrk, the paced one with wrk's per-connection ``delay`` over 16
+connections; without it (or with ``--no-wrk``) an httpx/asyncio client in this process
+sends ``--requests`` requests closed-loop and then requests due at the fixed rate,
+latency counted from when each was due. The Python client tops out well below 1,000
+requests/s on a small machine, and on 2 cores any client shares the CPUs with the
+server: the bare route's figures show the ceiling of the set-up. Targets:
 ``GET /v1/subjects/{id}/decision?purpose=sales&items=name,email`` (a random subject per
 request, bearer token), the public policy page ``GET /policy``, and the bare route.
-Ratios to the bare route are printed. The load generator (httpx, asyncio) runs in this
-process; on a 2-core machine it shares the CPUs with the server, which caps every figure,
-the bare route's included.
+Ratios to the bare route are printed.
 
     python bench/http.py [--subjects N] [--requests N] [--concurrency N] [--rate N]
-                         [--seconds S]
+                         [--seconds S] [--no-wrk]
 """
 
 from __future__ import annotations
