@@ -80,8 +80,10 @@ class Settings(BaseModel):
         "address and endpoint group (429 beyond it)",
     )
     api_rate_burst: int = Field(
-        5, ge=1, le=100_000, description="Public endpoints: requests allowed at once before "
-        "the per-minute rate applies"
+        5,
+        ge=1,
+        le=100_000,
+        description="Public endpoints: requests allowed at once before the per-minute rate applies",
     )
     person_session_minutes: int = Field(
         30,
@@ -157,23 +159,35 @@ class Settings(BaseModel):
         "preliminary report to the PPC is due (速報: about 3-5 days)",
     )
     alert_deny_count: int = Field(
-        5, ge=2, le=10_000, description="Denied accesses by one actor that raise an alert "
-        "when they fall within alert_deny_minutes"
+        5,
+        ge=2,
+        le=10_000,
+        description="Denied accesses by one actor that raise an alert "
+        "when they fall within alert_deny_minutes",
     )
     alert_deny_minutes: int = Field(
         10, ge=1, le=24 * 60, description="Window of the repeated-denies alert, in minutes"
     )
     alert_read_floor: int = Field(
-        50, ge=1, le=10_000_000, description="Distinct subjects one actor may read in a day "
-        "before the read-volume alert can fire, whatever their usual rate"
+        50,
+        ge=1,
+        le=10_000_000,
+        description="Distinct subjects one actor may read in a day "
+        "before the read-volume alert can fire, whatever their usual rate",
     )
     alert_read_factor: int = Field(
-        5, ge=2, le=1000, description="Read-volume alert: today's distinct subjects above "
-        "this many times the actor's median daily count (and above alert_read_floor)"
+        5,
+        ge=2,
+        le=1000,
+        description="Read-volume alert: today's distinct subjects above "
+        "this many times the actor's median daily count (and above alert_read_floor)",
     )
     alert_read_baseline_days: int = Field(
-        30, ge=7, le=365, description="Days before today whose median is the actor's usual "
-        "daily count of distinct subjects read"
+        30,
+        ge=7,
+        le=365,
+        description="Days before today whose median is the actor's usual "
+        "daily count of distinct subjects read",
     )
     inquiry_reply_days: int = Field(
         14,

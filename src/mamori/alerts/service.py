@@ -9,12 +9,10 @@ acknowledges an alert, or turns it into an incident.
 
 from __future__ import annotations
 
-import base64
 import builtins
 import datetime as dt
 import json
 import re
-import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +22,7 @@ from mamori.alerts.model import Alert, Finding, Thresholds
 from mamori.audit import AuditEvent, AuditLog, register_action
 from mamori.clock import Clock
 from mamori.errors import Conflict, NotFound
+from mamori.ids import random_id
 from mamori.incidents import Cause, Incident, IncidentRefused, Incidents
 from mamori.keys import Keyring
 from mamori.store import Store, read_time
@@ -49,7 +48,7 @@ _CAUSES = {
 
 
 def new_alert_id() -> str:
-    return "al_" + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+    return random_id("al_")
 
 
 class Alerts:

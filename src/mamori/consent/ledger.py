@@ -9,12 +9,10 @@ person was shown (Art. 28(1)).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import ipaddress
 import json
-import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -32,6 +30,7 @@ from mamori.consent.model import (
 )
 from mamori.consent.state import ConsentView
 from mamori.errors import ConsentRefused, NotFound, SubjectNotFound
+from mamori.ids import random_id
 from mamori.policy.model import Policy, Recipient, RecipientKind
 from mamori.store import Store, read_time
 
@@ -64,7 +63,7 @@ _SQL = {
 
 
 def new_record_id() -> str:
-    return "cr_" + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+    return random_id("cr_")
 
 
 def anonymise_ip(text: str) -> str:

@@ -10,12 +10,10 @@ entry; free texts, which may name people, are kept sealed with mamori's sealing 
 
 from __future__ import annotations
 
-import base64
 import builtins
 import datetime as dt
 import json
 import re
-import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +22,7 @@ from mamori.access import Actor
 from mamori.audit import AuditEvent, AuditLog, register_action
 from mamori.clock import Clock
 from mamori.errors import Conflict, NotFound, SubjectNotFound
+from mamori.ids import random_id
 from mamori.incidents._checks import (
     check_enum,
     check_items,
@@ -71,7 +70,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def new_incident_id() -> str:
-    return "in_" + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+    return random_id("in_")
 
 
 class Incidents:

@@ -5,16 +5,15 @@ the record), disclosable to the person (Art. 33(5)), removed when the period end
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
-import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
 from mamori.errors import NotFound
+from mamori.ids import random_id
 from mamori.provision.model import ProvisionRecord, RecordKind
 from mamori.store import Store, read_date, read_time
 
@@ -39,7 +38,7 @@ def keep_until(last: dt.date, contract: bool) -> dt.date:
 
 
 def new_record_id() -> str:
-    return "pr_" + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+    return random_id("pr_")
 
 
 class ProvisionRecords:

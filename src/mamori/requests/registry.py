@@ -10,7 +10,6 @@ after 15 minutes and allow 5 attempts, after which the request waits for staff.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -23,6 +22,7 @@ from mamori.access import Actor
 from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
 from mamori.errors import Conflict, ConsentRefused, NotFound
+from mamori.ids import random_id
 from mamori.keys import Keyring
 from mamori.notify import Notifier
 from mamori.policy.model import Normaliser, Policy, RequestKind, VerificationMethod
@@ -60,7 +60,7 @@ class RequestRefused(ConsentRefused):
 
 
 def new_request_id() -> str:
-    return "rq_" + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+    return random_id("rq_")
 
 
 class RequestDesk:

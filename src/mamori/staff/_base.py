@@ -3,9 +3,7 @@ account row and the audit entry written inside the caller's transaction."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 from mamori.audit import AuditEvent, AuditLog, known_actions, register_action
 from mamori.clock import Clock
 from mamori.errors import NotFound, Unauthenticated
+from mamori.ids import random_id
 from mamori.keys import Keyring
 from mamori.policy.model import Policy
 from mamori.settings import Settings
@@ -133,4 +132,4 @@ def account_from_row(row: Any) -> Account:
 
 
 def new_id(prefix: str) -> str:
-    return prefix + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+    return random_id(prefix)

@@ -7,11 +7,9 @@ into ``suspension_current`` in the same transaction, with the audit entry. A sco
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -22,6 +20,7 @@ from mamori.audit import AuditEvent, AuditLog
 from mamori.clock import Clock
 from mamori.consent.ledger import lock_subject
 from mamori.errors import Conflict, ConsentRefused, NotFound
+from mamori.ids import random_id
 from mamori.store import Store, read_time
 
 __all__ = ["Scope", "Suspension", "SuspensionEvent", "SuspensionReason", "Suspensions"]
@@ -146,7 +145,7 @@ class Suspensions:
                     f"subject '{subject}' is already suspended for {parsed} ({scopes[parsed]})"
                 )
             event = SuspensionEvent(
-                "su_" + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower(),
+                random_id("su_"),
                 subject, parsed, "suspended", why.value, note, request_id,
                 self._clock.now(), actor,
             )  # fmt: skip

@@ -3,10 +3,8 @@ transaction; listed newest first. Only masked examples are kept, never a value."
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +20,7 @@ from mamori.discovery.scanners.results import (
     ScanResult,
 )
 from mamori.errors import NotFound
+from mamori.ids import random_id
 from mamori.store import Store, read_time
 
 __all__ = ["AUDIT_ACTION", "ScanNotFound", "ScanRecords", "ScanSummary"]
@@ -69,7 +68,7 @@ class ScanSummary:
 
 
 def new_scan_id() -> str:
-    return "sc_" + base64.b32encode(secrets.token_bytes(10)).decode("ascii").lower()
+    return random_id("sc_")
 
 
 class ScanRecords:
