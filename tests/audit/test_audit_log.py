@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from audit_helpers import event, fill, make_log, superuser
 from sqlalchemy.exc import DBAPIError
 
-from mamori.audit import AuditEntryNotFound, AuditEvent, AuditLog, _scan
+from mamori.audit import AuditEntryNotFound, AuditEvent, AuditLog, InvalidAuditEvent, _scan
 from mamori.clock import FixedClock
 from mamori.store import Store
 from mamori.store.tables import AuditEntryRow
@@ -70,6 +70,30 @@ def test_append_commits_and_rolls_back_with_the_callers_transaction(
         assert audit.append(conn, []) == []
     with pytest.raises(TypeError), store.engine.begin() as conn:
         audit.append(conn, ["not an event"])  # type: ignore[list-item]
+
+
+def test_logs_that_append_in_turn_keep_one_chain(
+    log: tuple[Store, AuditLog], clock: FixedClock
+) -> None:
+    """Each log remembers the head it wrote; another log's appends in between, a
+    rolled-back append and a head moved behind its back make it read the head again."""
+    store, first = log
+    second = AuditLog(store, clock)  # as another process on the same database
+    fill(first, store, 1, 3)
+    fill(second, store, 4, 6)
+    fill(first, store, 7, 9)  # its remembered head (3) is stale: it must read 6
+    with pytest.raises(RuntimeError), store.transaction() as cur:
+        first.append_cursor(cur, store.dialect, [event(10)])
+        raise RuntimeError("the change failed")
+    with store.transaction() as cur:  # remembers 10, but the database is at 9
+        entries = first.append_cursor(cur, store.dialect, [event(10), event(11)])
+    assert [e.seq for e in entries] == [10, 11]
+    with store.transaction() as cur:
+        second.append_cursor(cur, store.dialect, [event(12)])
+        first.append_cursor(cur, store.dialect, [event(13)])  # same transaction, stale head
+    assert [e.seq for e in first.tail(20)] == list(range(1, 14))
+    report = first.verify()
+    assert report.ok and report.entries_checked == 13
 
 
 def test_get_tail_count(log: tuple[Store, AuditLog]) -> None:
@@ -214,3 +238,29 @@ def test_an_export_verifies_with_json_and_hashlib_alone(log: tuple[Store, AuditL
         text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         assert hashlib.sha256(prev + text.encode()).hexdigest() == line["hash"]
         prev = bytes.fromhex(line["hash"])
+
+
+def test_append_about_writes_what_with_subject_would(log: tuple[Store, AuditLog]) -> None:
+    store, audit = log
+    use = AuditEvent("staff:1", "use", None, "sales", ("email",), {"reasons": []})
+    deny = AuditEvent("staff:1", "deny", None, "sales", ("email",), {"reasons": ["consent"]})
+    subjects = ["s_1", "s_日本", None, "s_2"]
+    templates = [use, deny, use, deny]
+    with store.transaction() as cur:
+        audit.append_about(cur, store.dialect, templates, subjects)
+        audit.append_about(cur, store.dialect, [], [])
+    entries = audit.tail(10)
+    assert [e.seq for e in entries] == [1, 2, 3, 4]
+    for entry, template, subject in zip(entries, templates, subjects, strict=True):
+        made = template.with_subject(subject)
+        assert entry.canonical() == made.canonical(entry.seq, entry.at)
+        assert (entry.subject, entry.action) == (subject, made.action)
+    assert audit.verify().ok
+    for bad in ("has space", "x" * 41, "", "tab\there", 7):
+        with pytest.raises(InvalidAuditEvent, match="subject"), store.transaction() as cur:
+            audit.append_about(cur, store.dialect, [use], [bad])  # type: ignore[list-item]
+    with pytest.raises(ValueError), store.transaction() as cur:
+        audit.append_about(cur, store.dialect, [use, use], ["s_1"])
+    with pytest.raises(TypeError), store.transaction() as cur:
+        audit.append_about(cur, store.dialect, ["not an event"], ["s_1"])  # type: ignore[list-item]
+    assert audit.count() == 4 and audit.verify().ok

@@ -332,18 +332,29 @@ class AuditEvent:
         that once."""
         if subject is not None:
             subject = _name("subject", subject, MAX_SUBJECT, remember=False)
-        tail = f',"subject":{"null" if subject is None else _quote(subject)}}}'
         event = object.__new__(AuditEvent)
         set_ = object.__setattr__
         for name in ("actor", "action", "purpose", "items", "detail", "_head", "_middle"):
             set_(event, name, getattr(self, name))
         set_(event, "subject", subject)
-        set_(event, "_tail", tail.encode("utf-8"))
+        set_(event, "_tail", subject_tail(subject))
         return event
 
     def canonical(self, seq: int, at: str) -> bytes:
         """The canonical bytes of this event as entry ``seq`` at ``at`` (see format_at)."""
         return b"%s%s%s%d%s" % (self._head, at.encode("ascii"), self._middle, seq, self._tail)
+
+
+def subject_tail(subject: str | None) -> bytes:
+    """The end of an entry's canonical bytes about ``subject`` (checked like any subject):
+    what :meth:`AuditEvent.with_subject` puts after ``seq``."""
+    if subject is None:
+        return b',"subject":null}'
+    if type(subject) is not str or not 0 < len(subject) <= MAX_SUBJECT or not subject.isascii():
+        subject = _name("subject", subject, MAX_SUBJECT, remember=False)
+    elif not subject.isprintable() or _SPACE.search(subject):
+        _name("subject", subject, MAX_SUBJECT, remember=False)  # raises
+    return b',"subject":%s}' % _quote(subject).encode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from mamori.audit import _scan, _schema
 from mamori.audit._chain import ZERO
 from mamori.audit._checkpoint import Checkpoint
 from mamori.audit._errors import AuditChainBroken, AuditEntryNotFound, AuditRangeError
-from mamori.audit._event import AuditEntry, AuditEvent, format_at
+from mamori.audit._event import AuditEntry, AuditEvent, format_at, subject_tail
 from mamori.clock import Clock
 from mamori.errors import StoreError
 from mamori.store import Store
@@ -26,6 +26,9 @@ __all__ = ["AuditLog", "VerifyReport"]
 
 _INSERT = "INSERT INTO audit_log (seq, hash, canonical) VALUES (?, ?, ?)"
 _SET_HEAD = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
+# Moves the head only from where this process last left it: one statement instead of a read
+# and a write when no other writer appended meanwhile (the usual case for a busy process).
+_MOVE_HEAD = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ?"
 _STATE = (
     "SELECT h.seq, h.hash, (SELECT max(seq) FROM audit_log), (SELECT min(seq) FROM audit_log),"
     " (SELECT a.hash FROM audit_log a WHERE a.seq = h.seq) FROM audit_head h WHERE h.id = 1"
@@ -74,6 +77,25 @@ def _checkpoint_problem(cp: Checkpoint, key: bytes, top: int) -> Problem | None:
     return None
 
 
+def _chain_rows(
+    head: tuple[int, bytes],
+    at: bytes,
+    parts: Sequence[tuple[bytes, bytes, bytes]],
+    rows: list[tuple[int, bytes, bytes]],
+) -> tuple[int, bytes]:
+    """Append (seq, hash, canonical) of each entry after ``head`` to ``rows``; the new head.
+    An entry's canonical bytes are head + at + middle + seq + tail (see AuditEvent)."""
+    seq, prev = head
+    sha256 = hashlib.sha256
+    add = rows.append
+    for start, middle, tail in parts:
+        seq += 1
+        canonical = b"%s%s%s%d%s" % (start, at, middle, seq, tail)
+        prev = sha256(prev + canonical).digest()
+        add((seq, prev, canonical))
+    return seq, prev
+
+
 def _sql(conn: Connection, text: str) -> str:
     return text if conn.dialect.paramstyle == "qmark" else text.replace("?", "%s")
 
@@ -113,11 +135,19 @@ class AuditLog:
     Writers are serialised by the single ``audit_head`` row (``SELECT ... FOR UPDATE`` on
     PostgreSQL; on SQLite a no-op UPDATE takes the database's one write lock first), so
     sequence numbers have no gaps and each hash covers the one before it.
+
+    The log remembers the head it last wrote. An append first moves the head with an
+    UPDATE that matches only that remembered (seq, hash): when it matches, the row is
+    locked and no other writer came in between, so the entries computed from it are right;
+    when it does not (another process or connection appended, or a transaction rolled
+    back), the head is read under the lock and the entries are computed again.
     """
 
     def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
+        self._head: tuple[int, bytes] | None = None  # (seq, hash) this log last wrote
+        self._stamp: tuple[dt.datetime, bytes] | None = None  # the last time formatted
 
     # writing ----------------------------------------------------------------------------
 
@@ -150,38 +180,77 @@ class AuditLog:
         for event in events:
             if not isinstance(event, AuditEvent):
                 raise TypeError("append takes AuditEvent objects")
+        parts = [(e._head, e._middle, e._tail) for e in events]
+        rows, at = self._append(cursor, dialect, parts, take_lock)
+        if not entries:
+            return []
+        text = at.decode("ascii")
+        return [
+            AuditEntry(s, text, e.actor, e.action, e.subject, e.purpose, e.items, e.detail, h)
+            for (s, h, _), e in zip(rows, events, strict=True)
+        ]
+
+    def append_about(
+        self,
+        cursor: Any,
+        dialect: str,
+        templates: Sequence[AuditEvent],
+        subjects: Sequence[str | None],
+    ) -> None:
+        """Append ``templates[i].with_subject(subjects[i])`` for each i, on a DBAPI cursor
+        in the caller's transaction, without making those events: the vault's streams of
+        uses and imports, where events differ by little more than the subject."""
+        if len(templates) != len(subjects):
+            raise ValueError("one template per subject")
+        for template in {id(t): t for t in templates}.values():
+            if not isinstance(template, AuditEvent):
+                raise TypeError("append takes AuditEvent objects")
+        parts = [
+            (t._head, t._middle, subject_tail(s)) for t, s in zip(templates, subjects, strict=True)
+        ]
+        if parts:
+            self._append(cursor, dialect, parts, False)
+
+    def _append(
+        self, cursor: Any, dialect: str, parts: list[tuple[bytes, bytes, bytes]], take_lock: bool
+    ) -> tuple[list[tuple[int, bytes, bytes]], bytes]:
+        """Chain and insert entries given as (head, middle, tail); the rows and their time."""
         qmark = dialect == "sqlite"
         if qmark and take_lock:
             cursor.execute("UPDATE audit_head SET seq = seq WHERE id = 1")
-        lock = "" if qmark else " FOR UPDATE"
-        cursor.execute(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
-        row = cursor.fetchone()
-        if row is None:
-            raise StoreError("the audit_head row is missing: the audit log cannot be appended to")
-        seq, prev = int(row[0]), bytes(row[1])
-        at = format_at(self._clock.now())
-        stamp = at.encode("ascii")
-        sha256 = hashlib.sha256
+        now = self._clock.now()
+        stamp = self._stamp
+        if stamp is None or stamp[0] != now:
+            stamp = self._stamp = (now, format_at(now).encode("ascii"))
+        at = stamp[1]
+        remembered = self._head
         rows: list[tuple[int, bytes, bytes]] = []
-        add = rows.append
-        for event in events:
-            seq += 1
-            canonical = b"%s%s%s%d%s" % (event._head, stamp, event._middle, seq, event._tail)
-            prev = sha256(prev + canonical).digest()
-            add((seq, prev, canonical))
-        insert, head = (
-            (_INSERT, _SET_HEAD)
-            if qmark
-            else (_INSERT.replace("?", "%s"), _SET_HEAD.replace("?", "%s"))
-        )
-        cursor.executemany(insert, rows)
-        cursor.execute(head, (seq, prev))
-        if not entries:
-            return []
-        return [
-            AuditEntry(s, at, e.actor, e.action, e.subject, e.purpose, e.items, e.detail, h)
-            for (s, h, _), e in zip(rows, events, strict=True)
-        ]
+        if remembered is not None:
+            seq, prev = _chain_rows(remembered, at, parts, rows)
+            cursor.execute(
+                _MOVE_HEAD if qmark else _MOVE_HEAD.replace("?", "%s"),
+                (seq, prev, *remembered),
+            )
+            if cursor.rowcount != 1:  # another writer moved the head: read it, start again
+                remembered = None
+                rows.clear()
+        if remembered is None:
+            lock = "" if qmark else " FOR UPDATE"
+            cursor.execute(f"SELECT seq, hash FROM audit_head WHERE id = 1{lock}")
+            row = cursor.fetchone()
+            if row is None:
+                raise StoreError(
+                    "the audit_head row is missing: the audit log cannot be appended to"
+                )
+            seq, prev = _chain_rows((int(row[0]), bytes(row[1])), at, parts, rows)
+            cursor.execute(_SET_HEAD if qmark else _SET_HEAD.replace("?", "%s"), (seq, prev))
+        insert = _INSERT if qmark else _INSERT.replace("?", "%s")
+        if len(rows) == 1:
+            cursor.execute(insert, rows[0])
+        else:
+            cursor.executemany(insert, rows)
+        self._head = (seq, prev)  # checked by the next append, so a rollback is harmless
+        return rows, at
 
     def record(self, event: AuditEvent) -> AuditEntry:
         """Append one event in a transaction of its own."""

@@ -117,22 +117,40 @@ class DataKey(Secret):
     ) -> list[bytes]:
         """Decrypt a subject's values, each given as (item, version, ciphertext): the same
         as :meth:`decrypt` with :func:`value_aad` per value, with the subject's part of the
-        associated data built once."""
+        associated data built once and the (item, version) part remembered."""
         header = self._header
         bound = header + _subject_part(subject_id)
         open_ = self._aead.decrypt
+        tails = _tails
         out: list[bytes] = []
+        add = out.append
         for item, version, ciphertext in stored:
-            if len(ciphertext) < OVERHEAD or ciphertext[:_HEADER_BYTES] != header:
+            if len(ciphertext) < OVERHEAD or not ciphertext.startswith(header):
                 raise DecryptionError()
-            aad = bound + _item_part(item) + version.to_bytes(8, "big")
+            tail = tails.get((item, version))
+            if tail is None:
+                tail = _tail(item, version)
             try:
-                out.append(
-                    open_(ciphertext[_HEADER_BYTES:_BODY_START], ciphertext[_BODY_START:], aad)
+                add(
+                    open_(
+                        ciphertext[_HEADER_BYTES:_BODY_START],
+                        ciphertext[_BODY_START:],
+                        bound + tail,
+                    )
                 )
             except InvalidTag:
                 raise DecryptionError() from None
         return out
+
+
+_tails: dict[tuple[str, int], bytes] = {}  # (item, version) -> the end of its value_aad
+
+
+def _tail(item: str, version: int) -> bytes:
+    tail = _item_part(item) + version.to_bytes(8, "big")
+    if len(_tails) < 100_000:
+        _tails[(item, version)] = tail
+    return tail
 
 
 def generate() -> tuple[SecretBytes, DataKey]:

@@ -26,8 +26,15 @@ _USE_READ = (
     "LEFT JOIN subject_values v ON v.subject_id = s.id "
     "WHERE s.id IN ({marks})"
 )
-_VALUES_READ = (
-    "SELECT subject_id, item, version, ciphertext FROM subject_values WHERE subject_id IN ({marks})"
+_USE_NAMED = (
+    "SELECT s.id, s.erased_at, k.key_id, k.kek_id, k.wrapped, c.state, u.scopes{columns} "
+    "FROM subjects s LEFT JOIN data_keys k ON k.subject_id = s.id "
+    "LEFT JOIN consent_current c ON c.subject_id = s.id "
+    "LEFT JOIN suspension_current u ON u.subject_id = s.id{joins} "
+    "WHERE s.id IN ({marks})"
+)
+_VERSIONS_READ = (
+    "SELECT subject_id, item, version FROM subject_values WHERE subject_id IN ({marks})"
 )
 
 
@@ -86,16 +93,25 @@ class Statements:
         sql = _SUBJECT_READ.format(marks=", ".join([self.mark] * count))
         return sql + " FOR UPDATE OF s" if lock and self.dialect != "sqlite" else sql
 
-    def read_for_use(self, count: int) -> str:
-        """Subjects, wrapped keys, consent state, suspended scopes and ciphertexts in one
-        statement; a subject without values
-        comes back once with NULL value columns. All of a subject's values are read (one
-        range of the primary key, cheaper than a look-up per item); only those asked for
-        are decrypted."""
-        return _USE_READ.format(marks=", ".join([self.mark] * count))
+    def read_for_use(self, count: int, items: int = 0) -> str:
+        """Subjects, wrapped keys, consent state and suspended scopes in one statement, with
+        their values: with ``items`` > 0, one row per subject and (version, ciphertext) of
+        each named item as two more columns (a primary-key look-up each; the item names are
+        the first parameters, NULLs where the subject holds no value); with 0, a row per
+        value of every item (item, version, ciphertext), a subject without values once with
+        NULLs."""
+        marks = ", ".join([self.mark] * count)
+        if not items:
+            return _USE_READ.format(marks=marks)
+        columns = "".join(f", v{j}.version, v{j}.ciphertext" for j in range(items))
+        joins = "".join(
+            f" LEFT JOIN subject_values v{j} ON v{j}.subject_id = s.id AND v{j}.item = {self.mark}"
+            for j in range(items)
+        )
+        return _USE_NAMED.format(columns=columns, joins=joins, marks=marks)
 
-    def read_values(self, count: int) -> str:
-        return _VALUES_READ.format(marks=", ".join([self.mark] * count))
+    def read_versions(self, count: int) -> str:
+        return _VERSIONS_READ.format(marks=", ".join([self.mark] * count))
 
     def timestamp(self, at: dt.datetime) -> object:
         """SQLite stores SQLAlchemy's text form (UTC); PostgreSQL takes the datetime."""

@@ -21,6 +21,7 @@ from mamori.access import (
     Actor,
     Decision,
     LegalException,
+    Outcome,
     ProvisionTerms,
     SubjectState,
 )
@@ -40,6 +41,9 @@ __all__ = ["SEARCHABLE", "Vault"]
 # Items with these normalisers get a blind index, so a subject can be found by them.
 SEARCHABLE = frozenset({Normaliser.email, Normaliser.phone, Normaliser.token})
 _READ_CHUNK = 500
+# Up to this many named items, a use reads each as two columns of one row per subject
+# (a primary-key look-up per item), instead of a row per value.
+_PIVOT_ITEMS = 32
 _TEMPLATE_LIMIT = 1024  # audit events of uses differ per subject only in its id
 
 
@@ -67,9 +71,21 @@ class _Subject:
     erased: bool
     key: DataKey | None
     versions: dict[str, int] = field(default_factory=dict)
-    ciphertexts: dict[str, tuple[int, bytes]] = field(default_factory=dict)
-    consents: ConsentView | None = None
-    suspended: frozenset[str] = frozenset()
+
+
+class _Reading:
+    """A subject as a use reads it: its opened key, consent choices, suspended scopes and
+    the (item, version, ciphertext) of each asked item it holds, in the order asked."""
+
+    __slots__ = ("consents", "erased", "id", "key", "stored", "suspended")
+
+    def __init__(self, sid: str, erased: bool, key: DataKey | None) -> None:
+        self.id = sid
+        self.erased = erased
+        self.key = key
+        self.consents: ConsentView | None = None
+        self.suspended: frozenset[str] = frozenset()
+        self.stored: list[tuple[str, int, bytes]] = []
 
 
 class Vault:
@@ -89,7 +105,7 @@ class Vault:
         self._clock = clock
         self._access = access
         self._sql = Statements.for_engine(store.engine)
-        self._use_sql: dict[int, str] = {}
+        self._use_sql: dict[tuple[int, int], str] = {}
         self._templates: dict[tuple[Any, ...], AuditEvent] = {}
 
     # -- collection ------------------------------------------------------------------
@@ -215,7 +231,7 @@ class Vault:
         blind = self._keys.blind_index()
         results: list[Collected | Refused] = []
         with self._store.transaction() as cur:
-            known = self._load(cur, [s for _, s, _ in batch if s is not None], values=False)
+            known = self._load(cur, [s for _, s, _ in batch if s is not None])
             new_subjects: list[tuple[Any, ...]] = []
             new_keys: list[tuple[Any, ...]] = []
             value_rows: list[tuple[Any, ...]] = []
@@ -279,10 +295,8 @@ class Vault:
         if rows:
             cur.executemany(statement, rows)
 
-    def _load(
-        self, cur: Any, ids: Sequence[str], *, values: bool, lock: bool = True
-    ) -> dict[str, _Subject]:
-        """Subjects (with their data key opened) and, when asked, their ciphertexts."""
+    def _load(self, cur: Any, ids: Sequence[str], *, lock: bool = True) -> dict[str, _Subject]:
+        """Subjects (with their data key opened) and the versions of their values."""
         out: dict[str, _Subject] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), _READ_CHUNK):
@@ -294,14 +308,12 @@ class Vault:
                 if wrapped is not None and erased_at is None:
                     key = self._keys.open_data_key(sid, bytes(key_id), kek_id, bytes(wrapped))
                 out[sid] = _Subject(sid, erased_at is not None, key)
-            sql = self._sql.read_values(len(chunk))
+            sql = self._sql.read_versions(len(chunk))
             cur.execute(sql, chunk)
-            for sid, item, version, ciphertext in cur.fetchall():
+            for sid, item, version in cur.fetchall():
                 record = out.get(sid)
                 if record is not None:
                     record.versions[item] = version
-                    if values:
-                        record.ciphertexts[item] = (version, bytes(ciphertext))
         return out
 
     # -- lookup ----------------------------------------------------------------------
@@ -337,14 +349,14 @@ class Vault:
         business to answer). It is recorded as ``export`` with the request id.
         """
         with self._store.transaction() as cur:
-            record = self._load_for_use(cur, [subject]).get(subject)
+            wanted_items = None if items is None else tuple(dict.fromkeys(items))
+            record = self._load_for_use(cur, [subject], wanted_items).get(subject)
             if record is None:
                 raise SubjectNotFound(f"no subject '{subject}'")
             if record.erased or record.key is None:
                 raise SubjectNotFound(f"subject '{subject}' was erased")
-            held = record.ciphertexts
-            wanted = sorted(held) if items is None else [i for i in items if i in held]
-            stored = [(i, *held[i]) for i in wanted]
+            stored = record.stored
+            wanted = [s[0] for s in stored]
             plain = record.key.decrypt_values(subject, stored)
             event = AuditEvent(
                 actor=actor.id,
@@ -408,11 +420,8 @@ class Vault:
         note: str | None = None,
     ) -> Use:
         """Decide, record, and only when allowed return the values of ``items``."""
-        for result in self.use_many(
-            [subject], items, purpose, actor, exception=exception, note=note
-        ):
-            return result
-        raise AssertionError("use_many yields one result per subject")  # pragma: no cover
+        spec = _UseSpec(tuple(dict.fromkeys(items)), purpose, actor, exception, note, None, ())
+        return self._use_batch(self._access(), [subject], spec)[0]
 
     def use_many(
         self,
@@ -454,65 +463,102 @@ class Vault:
 
     def _use_batch(self, access: AccessPolicy, batch: list[str], spec: _UseSpec) -> list[Use]:
         results: list[Use] = []
-        events: list[AuditEvent] = []
         items = spec.items
+        decide = access.decide
+        actor, purpose = spec.actor, spec.purpose
+        exception, note, provision = spec.exception, spec.note, spec.provision
+        # Within a call, use events differ only by outcome and reasons (and the subject).
+        templates: dict[tuple[Any, ...], AuditEvent] = {}
+        chosen: list[AuditEvent] = []
+        about: list[str | None] = []
+        allow = Outcome.allow
+        decode = bytes.decode
         with self._store.transaction() as cur:
-            known = self._load_for_use(cur, batch)
+            known = self._load_for_use(cur, batch, items)
             for sid in batch:
                 record = known.get(sid)
-                state = (
-                    SubjectState(sid, False)
-                    if record is None
-                    else SubjectState(sid, True, record.erased, record.consents, record.suspended)
-                )
-                decision = access.decide(
-                    spec.actor,
+                if record is None:
+                    state = SubjectState(sid, False)
+                else:
+                    state = SubjectState(
+                        sid, True, record.erased, record.consents, record.suspended
+                    )
+                decision = decide(
+                    actor,
                     items,
-                    spec.purpose,
+                    purpose,
                     state,
-                    exception=spec.exception,
-                    note=spec.note,
-                    provision=spec.provision,
+                    exception=exception,
+                    note=note,
+                    provision=provision,
                 )
                 values: dict[str, str] | None = None
-                if decision.allowed and record is not None and record.key is not None:
-                    held = record.ciphertexts
-                    stored = [(i, *held[i]) for i in items if i in held]
+                if decision.outcome is allow and record is not None and record.key is not None:
+                    stored = record.stored
                     plain = record.key.decrypt_values(sid, stored)
-                    values = {s[0]: p.decode("utf-8") for s, p in zip(stored, plain, strict=True)}
-                events.append(self._use_event(decision, spec.note, spec.export))
+                    values = dict(zip([s[0] for s in stored], map(decode, plain), strict=True))
+                kind = (decision.outcome, decision.reasons)
+                template = templates.get(kind)
+                if template is None:
+                    template = templates[kind] = self._use_event(decision, note, spec.export)
+                chosen.append(template)
+                about.append(decision.subject)
                 results.append(Use(decision, values))
-            self._audit.append_cursor(cur, self._sql.dialect, events, entries=False)
+            self._audit.append_about(cur, self._sql.dialect, chosen, about)
         return results
 
-    def _load_for_use(self, cur: Any, ids: Sequence[str]) -> dict[str, _Subject]:
+    def _load_for_use(
+        self, cur: Any, ids: Sequence[str], items: Sequence[str] | None
+    ) -> dict[str, _Reading]:
         """Subjects with their data key opened, their consent choices and suspended scopes,
-        and their ciphertexts: one statement per chunk of subjects."""
-        out: dict[str, _Subject] = {}
+        and the ciphertexts of ``items`` (all of them when None): one statement per chunk
+        of subjects, one row per subject when the items are named."""
+        out: dict[str, _Reading] = {}
         unique = list(dict.fromkeys(ids))
         open_key = self._keys.open_data_key
         now = self._clock.now()
+
+        def reading(row: Any) -> _Reading:
+            sid, erased_at, key_id, kek_id, wrapped, consents, scopes = row[:7]
+            key = None
+            if wrapped is not None and erased_at is None:
+                key = open_key(sid, bytes(key_id), kek_id, bytes(wrapped))
+            record = _Reading(sid, erased_at is not None, key)
+            if consents is not None:
+                record.consents = ConsentView.from_text(consents, now)
+            if scopes is not None and scopes != "{}":
+                record.suspended = frozenset(json.loads(scopes))
+            return record
+
+        named = items is not None and 0 < len(items) <= _PIVOT_ITEMS
+        sqlite = self._sql.dialect == "sqlite"
         for start in range(0, len(unique), _READ_CHUNK):
             chunk = unique[start : start + _READ_CHUNK]
-            sql = self._use_sql.get(len(chunk))
+            shape = (len(chunk), len(items) if named and items is not None else 0)
+            sql = self._use_sql.get(shape)
             if sql is None:
-                sql = self._use_sql[len(chunk)] = self._sql.read_for_use(len(chunk))
+                sql = self._use_sql[shape] = self._sql.read_for_use(*shape)
+            if named and items is not None:
+                cur.execute(sql, (*items, *chunk))
+                for row in cur:
+                    record = out[row[0]] = reading(row)
+                    found = zip(items, row[7::2], row[8::2], strict=True)
+                    if sqlite:  # blobs come back as bytes
+                        record.stored = [v for v in found if v[1] is not None]
+                    else:
+                        record.stored = [(i, n, bytes(c)) for i, n, c in found if n is not None]
+                continue
             cur.execute(sql, chunk)
             for row in cur:
-                sid, erased_at, key_id, kek_id, wrapped, consents, scopes = row[:7]
-                record = out.get(sid)
-                if record is None:
-                    key = None
-                    if wrapped is not None and erased_at is None:
-                        key = open_key(sid, bytes(key_id), kek_id, bytes(wrapped))
-                    record = out[sid] = _Subject(sid, erased_at is not None, key)
-                    if consents is not None:
-                        record.consents = ConsentView.from_text(consents, now)
-                    if scopes is not None and scopes != "{}":
-                        record.suspended = frozenset(json.loads(scopes))
+                record = out.get(row[0]) or out.setdefault(row[0], reading(row))
                 item, version, ciphertext = row[7:]
                 if item is not None:
-                    record.ciphertexts[item] = (version, bytes(ciphertext))
+                    record.stored.append((item, version, bytes(ciphertext)))
+        if not named:
+            for record in out.values():
+                held = {s[0]: s for s in record.stored}
+                wanted = sorted(held) if items is None else [i for i in items if i in held]
+                record.stored = [held[i] for i in wanted]
         return out
 
     def _use_event(
@@ -630,7 +676,7 @@ class Vault:
         return Erased(subject, items, None)
 
     def _live(self, cur: Any, subject: str) -> _Subject:
-        record = self._load(cur, [subject], values=False).get(subject)
+        record = self._load(cur, [subject]).get(subject)
         if record is None:
             raise SubjectNotFound(f"no subject '{subject}'")
         if record.erased or record.key is None:
