@@ -91,6 +91,40 @@ def test_a_code_goes_only_to_the_registered_address_and_verifies_the_request(
     assert core.requests.get(request.id).state is RequestState.verified
 
 
+def test_a_person_comes_back_to_a_fulfilled_request_with_a_new_code(
+    core: Mamori, hanako: str, tmp_path: Path
+) -> None:
+    request = core.requests.submit(
+        "disclosure", actor="web", contact=("email", "hanako@example.jp")
+    )
+    rid = request.request.id
+    core.requests.send_code(rid, actor="web")
+    assert core.requests.verify_code(rid, code_from(outbox(tmp_path)[-1]), actor="web")
+    core.fulfil(rid, actor="officer", now=True)
+    done = core.requests.get(rid)
+    assert done.state is RequestState.completed
+    events = len(core.requests.events(rid))
+
+    core.requests.send_code(rid, actor="web")  # days later: back to fetch the result
+    code = code_from(outbox(tmp_path)[-1])
+    wrong = "000000" if code != "000000" else "111111"
+    assert not core.requests.verify_code(rid, wrong, actor="web")
+    assert core.requests.verify_code(rid, code, actor="web")
+    assert not core.requests.verify_code(rid, code, actor="web")  # used once
+    after = core.requests.get(rid)
+    assert after.state is RequestState.completed and after.verification == done.verification
+    assert len(core.requests.events(rid)) == events  # nothing about the request changed
+
+
+def test_a_withdrawn_request_sends_no_code(core: Mamori, hanako: str, tmp_path: Path) -> None:
+    request = core.requests.submit(
+        "disclosure", actor="web", contact=("email", "hanako@example.jp")
+    )
+    core.requests.withdraw(request.request.id, actor="web")
+    with pytest.raises(Conflict):
+        core.requests.send_code(request.request.id, actor="web")
+
+
 def test_an_unknown_address_gets_the_same_answer_and_no_code(
     core: Mamori, hanako: str, tmp_path: Path
 ) -> None:

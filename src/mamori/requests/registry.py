@@ -59,6 +59,12 @@ class RequestRefused(ConsentRefused):
     code = "request_refused"
 
 
+#: States of a request verified before: a code lets the person back in without changing it.
+_RETURNING = frozenset(
+    {RequestState.verified, RequestState.in_progress, RequestState.completed, RequestState.rejected}
+)
+
+
 def new_request_id() -> str:
     return random_id("rq_")
 
@@ -191,9 +197,14 @@ class RequestDesk:
     def send_code(self, request_id: str, *, actor: str) -> None:
         """Send a one-time code to the subject's registered email and move the request to
         ``verifying``. Says nothing about whether one was sent: an unknown person gets
-        no code, and the request simply cannot be verified by code."""
+        no code, and the request simply cannot be verified by code.
+
+        For a request already verified (being fulfilled, completed or rejected) the code
+        only lets the person back in to follow it and fetch its result: the request's state
+        does not change (:meth:`verify_code` then answers without verifying anything anew).
+        """
         request = self.get(request_id)
-        self._require(request, {RequestState.received, RequestState.verifying})
+        self._require(request, {RequestState.received, RequestState.verifying, *_RETURNING})
         policy = self._policy()
         if VerificationMethod.otp_email not in policy.requests.verification:
             raise Conflict("the policy offers no verification by email code (otp_email)")
@@ -226,7 +237,7 @@ class RequestDesk:
                     self._store.timestamp(now),
                 ),
             )
-            if request.state is not RequestState.verifying:
+            if request.state is RequestState.received:
                 self._move(cur, request, RequestState.verifying, actor, "code_sent")
         if address is not None and request.subject is not None:
             self._notifier().send(
@@ -247,9 +258,11 @@ class RequestDesk:
     def verify_code(self, request_id: str, code: str, *, actor: str) -> bool:
         """Check a code (constant time). True verifies the request. A wrong, expired or
         used-up code gives False; after 5 wrong attempts codes are refused and the request
-        waits for staff (``verify_by_staff``)."""
+        waits for staff (``verify_by_staff``). On a request verified before, True only
+        says the person holds the registered contact; the state stays as it is."""
         request = self.get(request_id)
-        self._require(request, {RequestState.verifying})
+        self._require(request, {RequestState.verifying, *_RETURNING})
+        returning = request.state in _RETURNING
         now = self._clock.now()
         given = self._code_mac(request.id, code.strip())
         with self._store.transaction() as cur:
@@ -275,13 +288,15 @@ class RequestDesk:
             )
             good = hmac.compare_digest(mac, given)
             if not good or request.subject is None:
-                if attempts + 1 >= CODE_ATTEMPTS:
+                if attempts + 1 >= CODE_ATTEMPTS and not returning:
                     self._move(cur, request, RequestState.verifying, actor, "attempts_exhausted")
                 return False
             cur.execute(
                 self._store.sql("DELETE FROM verification_codes WHERE request_id = ?"),
                 (request.id,),
             )
+            if returning:
+                return True
             self._set(cur, request.id, verification={"method": "otp_email"})
             self._move(cur, request, RequestState.verified, actor, "otp_email")
         return True
