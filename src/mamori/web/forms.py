@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -24,9 +24,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
-from mamori.api.context import ApiContext, context
+from mamori.api.context import ApiContext
 from mamori.api.errors import RateLimited, status_of
-from mamori.api.privacy import same_origin
 from mamori.errors import Forbidden, MamoriError
 
 __all__ = [
@@ -34,6 +33,7 @@ __all__ = [
     "Lang",
     "PageError",
     "Pages",
+    "api_of",
     "check_form",
     "html_route",
     "lang_of",
@@ -54,6 +54,12 @@ class PageError(Exception):
         self.code = code
         self.ja = ja
         self.en = en
+
+
+def api_of(request: Request) -> ApiContext:
+    """The API's context of the app (its core, sessions, buckets)."""
+    found: ApiContext = request.app.state.mamori_api
+    return found
 
 
 def lang_of(request: Request, default: str = "ja") -> Lang:
@@ -77,11 +83,15 @@ def _nonce(request: Request) -> str | None:
 def check_form(request: Request, given: str | None) -> None:
     """Refuse a post whose CSRF token does not belong to this browser's form nonce, or
     that comes from another site."""
-    same_origin(request, request.headers.get("origin"))
+    origin = request.headers.get("origin")
+    if origin is not None:  # as the API's same_origin: a cross-site form is refused
+        host = request.headers.get("host", "")
+        if origin == "null" or urlsplit(origin).netloc != host:
+            raise Forbidden("a post from another site is refused")
     nonce = _nonce(request)
     if nonce is None or not given:
         raise Forbidden("the form has expired: open the page again and resend it")
-    context(request).sessions.check_csrf(nonce, given)
+    api_of(request).sessions.check_csrf(nonce, given)
 
 
 class Pages:
@@ -110,7 +120,7 @@ class Pages:
     ) -> HTMLResponse:
         """The page ``name`` with ``values``, the language, links that keep it, and the
         form token; a browser without a form nonce gets one."""
-        ctx: ApiContext = context(request)
+        ctx: ApiContext = api_of(request)
         nonce = _nonce(request)
         fresh = nonce is None
         if nonce is None:
@@ -200,6 +210,11 @@ def html_route(error_page: ErrorPage) -> type[APIRoute]:
                     response = error_page(request, status, code, ja, en)
                     if isinstance(exc, RateLimited):
                         response.headers["Retry-After"] = str(exc.retry_after)
+                    if request.headers.get("hx-request") == "true":
+                        # an htmx swap shows the error page's main in place of the page's
+                        response.headers["HX-Retarget"] = "#main"
+                        response.headers["HX-Reselect"] = "#main"
+                        response.headers["HX-Reswap"] = "outerHTML"
                     return response
 
             return handle

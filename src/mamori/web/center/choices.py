@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
 
-from mamori.api.context import context
 from mamori.api.privacy import limited
 from mamori.consent import ConsentEvent, Target
 from mamori.errors import CollectRefused
@@ -18,7 +17,7 @@ from mamori.web.center.notices import Offer, offers
 from mamori.web.center.pages import Route, core_of, lang, redirect, render
 from mamori.web.center.session import CENTER, end_session, open_session, person_or_none
 from mamori.web.center.signin import PENDING_COOKIE, SignIn
-from mamori.web.forms import PageError, check_form, secure
+from mamori.web.forms import PageError, api_of, check_form, secure
 
 __all__ = ["router", "sign_in"]
 
@@ -75,7 +74,7 @@ def signin_start(
     csrf: Csrf,
 ) -> Response:
     check_form(request, csrf)
-    context(request).writing()
+    api_of(request).writing()
     try:
         sealed = sign_in(request).start(email, lang(request))
     except (InvalidValue, CollectRefused):
@@ -219,7 +218,7 @@ def give(
             "表示内容が更新されました。ページを開き直して、内容をご確認ください。",
             "The notice has changed since the page was shown: please read it again.",
         )
-    core = context(request).writing()
+    core = api_of(request).writing()
     core.consent.give(
         subject,
         offer.target,
@@ -243,7 +242,7 @@ def withdraw(
     check_form(request, csrf)
     subject = _subject(request)
     offer = _find(request, target)
-    core = context(request).writing()
+    core = api_of(request).writing()
     core.consent.withdraw(
         subject, Target.parse(offer.key), actor=PERSON, method="web", channel=channel_of(request)
     )

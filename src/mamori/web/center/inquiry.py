@@ -8,12 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse
 
-from mamori.api.context import context
 from mamori.api.privacy import limited
 from mamori.inquiries.model import InquiryKind
 from mamori.web.center.pages import Route, core_of, lang, render
 from mamori.web.center.session import CENTER, person_or_none
-from mamori.web.forms import check_form
+from mamori.web.forms import api_of, check_form
 
 __all__ = ["router"]
 
@@ -38,7 +37,7 @@ def inquiry_send(
     email: Annotated[str, Form(max_length=320, pattern=_NO_NUL)] = "",
 ) -> Response:
     check_form(request, csrf)
-    core = context(request).writing()
+    core = api_of(request).writing()
     session = person_or_none(request)
     ticket = core.inquiries.open(
         kind,

@@ -8,9 +8,8 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from mamori.api.context import context
 from mamori.core import Mamori
-from mamori.web.forms import Lang, Pages, html_route, lang_of
+from mamori.web.forms import Lang, Pages, api_of, html_route, lang_of
 
 __all__ = ["KIND_LABELS", "STATE_LABELS", "Route", "core_of", "lang", "redirect", "render"]
 
@@ -74,7 +73,7 @@ STATE_LABELS: dict[str, tuple[str, str]] = {
 
 
 def core_of(request: Request) -> Mamori:
-    return context(request).core
+    return api_of(request).core
 
 
 def lang(request: Request) -> Lang:
@@ -102,8 +101,9 @@ def render(request: Request, name: str, *, status: int = 200, **values: Any) -> 
 
 def redirect(request: Request, path: str) -> RedirectResponse:
     """303 to ``path`` in the page's language."""
+    path, hash_, fragment = path.partition("#")
     sep = "&" if "?" in path else "?"
-    return RedirectResponse(f"{path}{sep}lang={lang(request)}", status_code=303)
+    return RedirectResponse(f"{path}{sep}lang={lang(request)}{hash_}{fragment}", status_code=303)
 
 
 def _error_page(request: Request, status: int, code: str, ja: str, en: str) -> Response:

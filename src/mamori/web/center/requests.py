@@ -10,7 +10,6 @@ from fastapi import APIRouter, Form, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from mamori.api.context import context
 from mamori.api.person import PersonSession
 from mamori.api.privacy import limited
 from mamori.api.requests import ZIP
@@ -21,7 +20,7 @@ from mamori.requests import Request as DeskRequest
 from mamori.requests.model import RequestState
 from mamori.web.center.pages import Route, core_of, redirect, render
 from mamori.web.center.session import CENTER, open_session, person
-from mamori.web.forms import PageError, check_form
+from mamori.web.forms import PageError, api_of, check_form
 
 __all__ = ["router"]
 
@@ -98,7 +97,7 @@ async def submit(request: Request) -> Response:
 
 def _submit(request: Request, values: dict[str, Any]) -> Response:
     check_form(request, str(values.get("csrf") or ""))
-    core = context(request).writing()
+    core = api_of(request).writing()
     policy = core.access().policy
     try:
         kind = RequestKind(str(values.get("kind") or ""))
@@ -146,7 +145,7 @@ def verify_form(request: Request, request_id: RequestId) -> HTMLResponse:
 @router.post("/{request_id}/code", dependencies=[limited("codes")])
 def resend_code(request: Request, request_id: RequestId, csrf: Csrf) -> Response:
     check_form(request, csrf)
-    desk = context(request).writing().requests.get(request_id)
+    desk = api_of(request).writing().requests.get(request_id)
     if desk.state in _CODE_STATES:
         _send_code(request, desk.id)
     return redirect(request, f"{CENTER}/requests/{request_id}/verify?sent=1")
@@ -161,7 +160,7 @@ def verify(
 ) -> Response:
     """A right code verifies the request and opens the person's session for it."""
     check_form(request, csrf)
-    core = context(request).writing()
+    core = api_of(request).writing()
     desk = core.requests.get(request_id)
     ok = desk.state is RequestState.verifying and core.requests.verify_code(
         request_id, code, actor=PERSON
@@ -217,5 +216,5 @@ def download(request: Request, request_id: RequestId) -> Response:
 def withdraw(request: Request, request_id: RequestId, csrf: Csrf) -> Response:
     check_form(request, csrf)
     desk, _ = _mine(request, request_id)
-    context(request).writing().requests.withdraw(desk.id, actor=PERSON)
+    api_of(request).writing().requests.withdraw(desk.id, actor=PERSON)
     return redirect(request, f"{CENTER}/requests/{request_id}")

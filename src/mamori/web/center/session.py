@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from mamori.api.context import context
 from mamori.api.person import PersonSession
 from mamori.errors import Unauthenticated
-from mamori.web.forms import secure
+from mamori.web.forms import api_of, secure
 
 __all__ = ["CENTER", "COOKIE", "end_session", "open_session", "person", "person_or_none"]
 
@@ -22,7 +21,7 @@ COOKIE = "mamori_center"
 
 def open_session(request: Request, response: Response, request_id: str, subject: str) -> None:
     """Set the session cookie: HttpOnly, SameSite=Strict, Secure over TLS, short-lived."""
-    sessions = context(request).sessions
+    sessions = api_of(request).sessions
     token = sessions.issue(request_id, subject)
     response.set_cookie(
         COOKIE, token, max_age=sessions.seconds, path=CENTER, secure=secure(request),
@@ -36,7 +35,7 @@ def end_session(response: Response) -> None:
 
 def person(request: Request) -> PersonSession:
     """The session; :class:`Unauthenticated` without a valid one."""
-    return context(request).sessions.read(request.cookies.get(COOKIE))
+    return api_of(request).sessions.read(request.cookies.get(COOKIE))
 
 
 def person_or_none(request: Request) -> PersonSession | None:
