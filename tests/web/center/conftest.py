@@ -43,7 +43,8 @@ AD_PARTNER = """
 
 def consent_policy(text: str) -> str:
     """The example with research needing consent and a foreign third party for sales."""
-    text = text.replace("    profiling: true\n", "    profiling: true\n    consent_required: true\n")
+    research = "    profiling: true\n"
+    text = text.replace(research, research + "    consent_required: true\n")
     text = text.replace("    marketing: true\n", "    marketing: true\n    provision: true\n", 1)
     return text.replace("\nrecipients:\n", "\nrecipients:\n" + AD_PARTNER.lstrip("\n"), 1)
 
@@ -125,7 +126,5 @@ def sign_in(client: TestClient, outbox: Path, address: str) -> None:
     token = form_token(client, "/center/signin")
     sent = client.post("/center/signin", data={"email": address, "csrf": token})
     assert sent.status_code == 200 and "確認コード" in sent.text
-    done = client.post(
-        "/center/signin/code", data={"code": last_code(outbox), "csrf": token}
-    )
+    done = client.post("/center/signin/code", data={"code": last_code(outbox), "csrf": token})
     assert done.status_code == 200 and "同意の管理" in done.text, done.text

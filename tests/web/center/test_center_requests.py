@@ -25,7 +25,8 @@ def _submit(client: TestClient, kind: str, address: str, **extra: str) -> str:
         follow_redirects=False,
     )
     assert answer.status_code == 303, answer.text
-    found = re.match(r"/center/requests/(rq_[a-z0-9]+)/verify\?lang=ja$", answer.headers["location"])
+    location = answer.headers["location"]
+    found = re.match(r"/center/requests/(rq_[a-z0-9]+)/verify\?lang=ja$", location)
     assert found is not None, answer.headers["location"]
     return found.group(1)
 
