@@ -8,6 +8,7 @@ import typer
 
 from mamori.cli._context import state
 from mamori.cli._output import note, warn
+from mamori.keys import LocalKeyring, provider_kind
 from mamori.policy.versions import content_hash
 
 
@@ -30,6 +31,11 @@ def serve(
     st = state(ctx)
     st.overrides.update(policy=policy, host=host, port=port)
     core = st.open()
+    key_file = core.settings.key_file
+    if provider_kind(core.settings) == "file" and not key_file.exists():
+        LocalKeyring.create(key_file)
+        note(f"key-encryption key created: {key_file} (mode 0600; back it up apart from the data)")
+    core.keys.ensure_service_keys()
     loaded = core.policy
     for warning in loaded.warnings:
         warn(warning)
