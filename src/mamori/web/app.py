@@ -21,7 +21,7 @@ from mamori.policy.render import policy_document, public_matters_document, rende
 from mamori.policy.versions import PolicyVersion
 from mamori.web import center, console
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_from_env"]
 
 Lang = Literal["ja", "en"]
 LangQuery = Annotated[Lang | None, Query(description="ja (default) or en")]
@@ -123,3 +123,12 @@ def create_app(core: Mamori) -> FastAPI:
         return document_page(request, lang or default_lang, in_force(), "public_matters")
 
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The app over a core opened from the settings the environment names: the factory
+    each worker process of ``mamori serve --workers N`` calls (``uvicorn --factory``).
+    The core lives as long as the process."""
+    from mamori.settings import Settings
+
+    return create_app(Mamori.open(Settings.load()))
