@@ -134,3 +134,18 @@ def test_decrypt_values_opens_what_decrypt_opens_and_nothing_moved() -> None:
         key.decrypt_values("s_a", [("name", 2, stored[0][2])])  # another version
     with pytest.raises(DecryptionError):
         new_data_key().decrypt_values("s_a", stored[:1])  # another key
+
+
+def test_encrypt_values_opens_with_decrypt_under_each_values_aad() -> None:
+    key = new_data_key()
+    values = [("email", 1, b"a@example.jp"), ("name", 3, "山田".encode()), ("email", 2, b"")]
+    sealed = key.encrypt_values("s_1", values)
+    assert len({c[9:21] for c in sealed}) == 3  # a nonce of its own each
+    for (item, version, plain), ciphertext in zip(values, sealed, strict=True):
+        assert key.decrypt(ciphertext, value_aad("s_1", item, version)) == plain
+        with pytest.raises(DecryptionError):
+            key.decrypt(ciphertext, value_aad("s_2", item, version))
+    assert key.decrypt_values(
+        "s_1", [(i, v, c) for (i, v, _), c in zip(values, sealed, strict=True)]
+    ) == [p for _, _, p in values]
+    assert key.encrypt_values("s_1", []) == []

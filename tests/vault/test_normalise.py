@@ -671,6 +671,29 @@ def test_my_number_spellings(case: tuple[str, str]) -> None:
     assert is_my_number(spelled)
 
 
+# Characters that NFKC, stripping and dropping separators can turn into a My Number's
+# digits, or that sit next to them: the quick refusal in is_my_number must agree with the
+# full check on every mix of them.
+NEAR_DIGITS = "0123456789０１２３４５６７８９①⑫⒓¹ \t\u3000-‐ー−—+a山@.\x0b"
+
+
+@given(
+    st.one_of(
+        st.text(alphabet=NEAR_DIGITS, max_size=20),
+        my_numbers().map(lambda case: case[0]),
+        my_numbers().map(lambda case: "\u3000" + case[0] + " "),
+        st.text(max_size=20),
+    )
+)
+def test_is_my_number_agrees_with_the_my_number_normaliser(value: str) -> None:
+    try:
+        normalise(N.my_number, value)
+    except InvalidValue:
+        assert not is_my_number(value)
+    else:
+        assert is_my_number(value)
+
+
 ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 LABEL = st.one_of(
     st.text(alphabet=ALNUM, min_size=1, max_size=10),

@@ -4,6 +4,7 @@ every use decided and recorded, erasure that leaves nothing to decrypt."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from mamori.core import Mamori
 from mamori.errors import AccessDenied, CollectRefused, NoPolicyInForce, SubjectNotFound
 from mamori.keys import DecryptionError
 from mamori.settings import Settings
+from mamori.vault.vault import new_subject_id, new_subject_ids
 
 SUPPORT = Actor("staff-1", "support")
 MARKETING = Actor("staff-2", "marketing")
@@ -196,6 +198,44 @@ def test_a_refused_row_in_a_batch_stores_nothing_of_that_row(core: Mamori) -> No
     assert _count(core, "subjects") == 2
 
 
+def test_a_batch_of_new_and_known_subjects_keeps_the_order_of_its_rows(core: Mamori) -> None:
+    sid = _alice(core)
+    before = core.audit.count()
+    rows: list[tuple[str | None, dict[str, object]]] = [
+        (None, {"name": "甲", "email": "ko@example.jp"}),
+        (sid, {"email": "second@example.jp"}),
+        ("s_nobody", {"name": "乙"}),
+        (None, {"name": "丙"}),
+        (sid, {"email": "third@example.jp"}),
+    ]
+    results = list(core.vault.collect_many(rows, "account_admin", OFFICER, "import"))
+    assert [getattr(r, "index", None) for r in results] == [0, 1, 2, 3, 4]
+    assert [type(r).__name__ for r in results] == [
+        "Collected",
+        "Collected",
+        "Refused",
+        "Collected",
+        "Collected",
+    ]
+    first, known, _, other, again = results
+    assert first.created and other.created and first.subject != other.subject  # type: ignore[union-attr]
+    assert known.versions == {"email": 2} and again.versions == {"email": 3}  # type: ignore[union-attr]
+    assert core.vault.find("email", "third@example.jp") == [sid]
+    assert core.vault.find("email", "second@example.jp") == []
+    assert core.vault.find("email", "ko@example.jp") == [first.subject]  # type: ignore[union-attr]
+    use = core.vault.use(sid, ["email"], "account_admin", OFFICER)
+    assert use.values == {"email": "third@example.jp"}
+    entries = core.audit.tail(5)[:4]
+    assert core.audit.count() == before + 5  # four collections and the use
+    assert [(e.action, e.subject, e.detail["created"]) for e in entries] == [
+        ("collect", first.subject, True),  # type: ignore[union-attr]
+        ("collect", sid, False),
+        ("collect", other.subject, True),  # type: ignore[union-attr]
+        ("collect", sid, False),
+    ]
+    assert core.audit.verify().ok
+
+
 def test_correction_replaces_the_value_and_its_index(core: Mamori) -> None:
     sid = _alice(core)
     corrected = core.vault.correct(sid, {"email": "hanako@example.jp"}, OFFICER, "req-42")
@@ -265,3 +305,12 @@ def test_a_correction_cannot_smuggle_in_a_my_number(core: Mamori) -> None:
     with pytest.raises(CollectRefused) as caught:
         core.vault.correct(sid, {"birth_date": "1985-01-03"}, SUPPORT, "req-9")
     assert caught.value.problems == {"birth_date": "role_lacks_item"}
+
+
+def test_subject_ids_drawn_together_look_like_ids_drawn_alone() -> None:
+    many = new_subject_ids(500)
+    assert len(set(many)) == 500 and new_subject_ids(0) == []
+    pattern = re.compile(r"s_[a-z2-7]{16}")
+    assert all(pattern.fullmatch(sid) for sid in [*many, new_subject_id()])
+    # 80 random bits each: every base32 character takes each value somewhere
+    assert {sid[2] for sid in many} == set("abcdefghijklmnopqrstuvwxyz234567")

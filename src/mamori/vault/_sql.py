@@ -45,6 +45,7 @@ class Statements:
     dialect: str
     insert_subject: str
     insert_data_key: str
+    insert_value: str
     upsert_value: str
     delete_index: str
     insert_index: str
@@ -62,6 +63,8 @@ class Statements:
             "insert_subject": "INSERT INTO subjects (id, created_at, source) VALUES (?, ?, ?)",
             "insert_data_key": "INSERT INTO data_keys (subject_id, key_id, kek_id, wrapped, "
             "created_at) VALUES (?, ?, ?, ?, ?)",
+            "insert_value": "INSERT INTO subject_values (subject_id, item, version, ciphertext, "
+            "purpose, collected_at) VALUES (?, ?, ?, ?, ?, ?)",
             "upsert_value": "INSERT INTO subject_values (subject_id, item, version, ciphertext, "
             "purpose, collected_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (subject_id, item) "
             "DO UPDATE SET version = excluded.version, ciphertext = excluded.ciphertext, "

@@ -418,6 +418,7 @@ def _norm_token(value: object) -> str:
 # ----------------------------------------------------------------------------- My Number
 
 _MY_NUMBER_DROP: Final = str.maketrans("", "", " \t" + _DASHES)
+_MY_NUMBER_START: Final = frozenset("0123456789" + _DASHES)
 _DIGITS: Final = re.compile(r"[0-9]*")
 # Weights Q_n for the 11 base digits, left to right (n = 11 … 1 counted from the right).
 _MY_NUMBER_WEIGHTS: Final = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
@@ -462,6 +463,12 @@ def is_my_number(value: str) -> bool:
     """
     if not isinstance(value, str) or (value.isascii() and len(value) < 12):
         return False  # NFKC leaves ASCII alone and cleaning only drops characters
+    # Cleaning strips the ends and drops spaces and dashes, so the cleaned value starts
+    # with the first character left after stripping unless that is a dash: a value that
+    # starts with anything else (a letter, "+", "@") cannot be twelve digits.
+    first = (value if value.isascii() else _nfkc(value)).lstrip()[:1]
+    if not first or first not in _MY_NUMBER_START:
+        return False
     return _clean_my_number(value)[1] is None
 
 
