@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -75,3 +76,16 @@ def client(core: Mamori) -> Iterator[TestClient]:
 @pytest.fixture
 def hanako(core: Mamori) -> str:
     return core.vault.collect(None, HANAKO, "account_admin", OFFICER, "signup").subject
+
+
+def error_of(response: Any, status: int, code: str, *absent: str) -> dict[str, Any]:
+    """The error body of ``response``, checked: the status, the one error shape with its
+    code, and none of ``absent`` (values that must never be echoed) anywhere in it."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert error["code"] == code and isinstance(error["message"], str) and error["message"]
+    for value in absent:
+        assert value not in response.text, value
+    return error

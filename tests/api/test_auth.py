@@ -16,7 +16,8 @@ from mamori.api.permissions import Capability, capabilities
 from mamori.core import Mamori
 
 _SAMPLE = {"subject": "s_none", "request_id": "rq_none", "record": "cr_none", "seq": "1",
-           "job_id": "1", "record_id": "pr_none", "ref": "v1"}  # fmt: skip
+           "job_id": "1", "record_id": "pr_none", "ref": "v1", "scan_id": "sc_none",
+           "dataset": "none", "kind": "preliminary"}  # fmt: skip
 
 
 def _capability(dependant: Any) -> Capability | None:

@@ -24,6 +24,7 @@ from mamori.api import (
     privacy,
     provision,
     requests,
+    scans,
     subjects,
     suspensions,
 )
@@ -40,7 +41,7 @@ __all__ = ["ROLE_CAPABILITIES", "Capability", "StaffPrincipal", "install_api"]
 
 ROUTERS = (
     policy, subjects, consent, suspensions, requests, provision, audit, jobs,
-    incidents, inquiries, oversight, privacy,
+    incidents, inquiries, oversight, scans, privacy,
 )  # fmt: skip
 
 

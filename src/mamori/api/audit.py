@@ -11,24 +11,14 @@ from fastapi import APIRouter, Path, Query, status
 
 from mamori.api.auth import actor_id, staff
 from mamori.api.context import Core, StaffPrincipal, WritingCore
-from mamori.api.errors import InvalidInput
 from mamori.api.permissions import Capability as C
+from mamori.api.types import aware
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 _LABEL = r"^[A-Za-z0-9_.:@-]{1,200}$"
-
-
-def _aware(moment: dt.datetime | None, zone: dt.tzinfo, name: str) -> dt.datetime | None:
-    if moment is None:
-        return None
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
-    try:
-        return aware.astimezone(dt.UTC)
-    except OverflowError:
-        raise InvalidInput(f"{name}: the time is out of range") from None
 
 
 @router.get("/entries")
@@ -44,7 +34,7 @@ def entries(
     """Entries with ``since <= at < until``, oldest first, of one actor and action when
     given; a time without an offset is in the configured time zone."""
     zone = core.settings.zone
-    found = core.audit.export(_aware(since, zone, "since"), _aware(until, zone, "until"))
+    found = core.audit.export(aware(since, zone, "since"), aware(until, zone, "until"))
     chosen = (
         e
         for e in found

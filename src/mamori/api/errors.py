@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 
 from mamori.audit import AuditChainBroken, InvalidAuditEvent, InvalidCheckpoint
 from mamori.connectors import ConnectorError
+from mamori.discovery.scanners.errors import ScanInputError, ScanSourceError
 from mamori.errors import (
     AccessDenied,
     CollectRefused,
@@ -35,7 +36,14 @@ from mamori.notify import NotifyError
 from mamori.provision import ExportError
 from mamori.staff import StaffRefused
 
-__all__ = ["InvalidInput", "RateLimited", "error_response", "install_error_handlers", "status_of"]
+__all__ = [
+    "DatasetNotConfigured",
+    "InvalidInput",
+    "RateLimited",
+    "error_response",
+    "install_error_handlers",
+    "status_of",
+]
 
 AUTHENTICATE = {"WWW-Authenticate": 'Bearer realm="mamori"'}
 
@@ -57,6 +65,13 @@ class InvalidInput(MamoriError):
     exit_code = 2
 
 
+class DatasetNotConfigured(MamoriError):
+    """A dataset of the data map has no usable URL in the settings (HTTP 422)."""
+
+    code = "dataset_not_configured"
+    exit_code = 2
+
+
 # Most specific first: the first class an error is an instance of gives its status.
 _STATUS: tuple[tuple[type[MamoriError], int], ...] = (
     (Unauthenticated, 401),
@@ -69,10 +84,13 @@ _STATUS: tuple[tuple[type[MamoriError], int], ...] = (
     (CollectRefused, 422),
     (StaffRefused, 422),
     (InvalidInput, 422),
+    (DatasetNotConfigured, 422),
     (PolicyError, 422),
     (InvalidAuditEvent, 422),
     (InvalidCheckpoint, 422),
     (ExportError, 422),
+    (ScanSourceError, 502),
+    (ScanInputError, 422),
     (StoreError, 503),
     (KeyProviderError, 503),
     (DecryptionError, 500),

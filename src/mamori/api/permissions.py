@@ -43,7 +43,8 @@ class Capability(StrEnum):
     inquiries_read = "inquiries.read"
     inquiries_write = "inquiries.write"
     reports_read = "reports.read"
-    scans_run = "scans.run"
+    scans_read = "scans.read"  # stored scans, and scanning a text given in the request
+    scans_run = "scans.run"  # scanning a dataset of the data map
 
 
 C = Capability
@@ -61,7 +62,7 @@ ROLE_CAPABILITIES: Mapping[str, frozenset[Capability]] = {
             C.inquiries_write,
         }
     ),
-    "engineer": frozenset({C.use, C.decide, C.audit_verify, C.jobs_read}),
+    "engineer": frozenset({C.use, C.decide, C.audit_verify, C.jobs_read, C.scans_read}),
     "marketing": frozenset({C.use, C.decide}),
 }
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import Path, Query
 from pydantic import StringConstraints
+
+from mamori.api.errors import InvalidInput
 
 __all__ = [
     "ID_PATTERN",
@@ -18,6 +21,7 @@ __all__ = [
     "RequestId",
     "ShortText",
     "SubjectId",
+    "aware",
     "split_items",
 ]
 
@@ -46,3 +50,15 @@ LongText = Annotated[str, StringConstraints(max_length=100_000, pattern=_NO_NUL)
 
 def split_items(text: str) -> list[str]:
     return [i for i in text.split(",") if i]
+
+
+def aware(moment: dt.datetime | None, zone: dt.tzinfo, name: str) -> dt.datetime | None:
+    """``moment`` in UTC; without an offset it is in ``zone``. A time that cannot be
+    expressed in UTC (year 1 east of Greenwich) is bad input naming ``name``."""
+    if moment is None:
+        return None
+    given = moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    try:
+        return given.astimezone(dt.UTC)
+    except OverflowError:
+        raise InvalidInput(f"{name}: the time is out of range") from None
