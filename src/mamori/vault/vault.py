@@ -14,7 +14,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from mamori.access import (
     AccessPolicy,
@@ -60,8 +60,7 @@ def new_subject_ids(count: int) -> list[str]:
     return ["s_" + text[at : at + 16] for at in range(0, 16 * count, 16)]
 
 
-@dataclass(frozen=True, slots=True)
-class _UseSpec:
+class _UseSpec(NamedTuple):
     """What every decision of one ``use_many`` call shares."""
 
     items: tuple[str, ...]
@@ -527,7 +526,7 @@ class Vault:
                 kind = (decision.outcome, decision.reasons)
                 template = templates.get(kind)
                 if template is None:
-                    template = templates[kind] = self._use_event(decision, note, spec.export)
+                    template = templates[kind] = self._use_template(decision, note, spec.export)
                 chosen.append(template)
                 about.append(decision.subject)
                 results.append(Use(decision, values))
@@ -588,10 +587,11 @@ class Vault:
                 record.stored = [held[i] for i in wanted]
         return out
 
-    def _use_event(
+    def _use_template(
         self, decision: Decision, note: str | None, export: tuple[tuple[str, str], ...] = ()
     ) -> AuditEvent:
-        """The audit event of a use: built once per kind of decision, then per subject."""
+        """The audit event of a use, built once per kind of decision; its subject is the
+        first one it was built for: ``AuditLog.append_about`` sets each entry's own."""
         key = (
             export,
             decision.actor,
@@ -608,7 +608,7 @@ class Vault:
             if len(self._templates) >= _TEMPLATE_LIMIT:
                 self._templates.clear()
             template = self._templates[key] = _use_event(decision, note, dict(export))
-        return template.with_subject(decision.subject)
+        return template
 
     def _record_deny(self, decision: Decision, attempted: str) -> None:
         with self._store.transaction() as cur:
