@@ -31,6 +31,7 @@ from mamori.errors import (
     StoreError,
     Unauthenticated,
 )
+from mamori.incidents import IncidentRefused
 from mamori.keys import DecryptionError, KeyProviderError
 from mamori.notify import NotifyError
 from mamori.provision import ExportError
@@ -83,6 +84,7 @@ _STATUS: tuple[tuple[type[MamoriError], int], ...] = (
     (Conflict, 409),
     (CollectRefused, 422),
     (StaffRefused, 422),
+    (IncidentRefused, 422),
     (InvalidInput, 422),
     (DatasetNotConfigured, 422),
     (PolicyError, 422),
