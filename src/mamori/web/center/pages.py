@@ -107,7 +107,9 @@ def redirect(request: Request, path: str) -> RedirectResponse:
 
 
 def _error_page(request: Request, status: int, code: str, ja: str, en: str) -> Response:
-    return render(request, "center/error.html.j2", status=status, code=code, ja=ja, en=en)
+    return render(
+        request, "center/error.html.j2", status=status, http_status=status, code=code, ja=ja, en=en
+    )
 
 
 Route = html_route(_error_page)

@@ -102,7 +102,14 @@ def _error_page(request: Request, status: int, code: str, ja: str, en: str) -> R
             return redirect(request, f"{CONSOLE}/password")
     who = getattr(request.state, "console_principal", None)
     return render(
-        request, "console/error.html.j2", principal=who, status=status, code=code, ja=ja, en=en
+        request,
+        "console/error.html.j2",
+        principal=who,
+        status=status,
+        http_status=status,
+        code=code,
+        ja=ja,
+        en=en,
     )
 
 
