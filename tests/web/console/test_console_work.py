@@ -209,3 +209,46 @@ def test_the_officer_publishes_the_changed_file(
     assert latest.number == 2 and latest.effective_on == dt.date(2026, 12, 1)
     compared = client.get("/console/policy", params={"from": "v1", "to": "v2"}).text
     assert "purposes.sales" in compared
+
+
+def test_an_incident_with_its_deadlines_and_report_draft(
+    core: Mamori, client: TestClient, staff: Staff, clock: FixedClock, hanako: str
+) -> None:
+    incident = core.incidents.open(
+        actor="test:officer",
+        learned_at=clock.now(),
+        cause="misdelivery",
+        items=["name", "email"],
+        subjects=[hanako],
+    )
+    log_in(client, "boss", clock=clock, staff=staff)
+    board = client.get("/console").text
+    assert incident.id in board and incident.preliminary_due.isoformat() in board
+    listed = client.get("/console/incidents").text
+    assert incident.id in listed
+    draft = client.get(f"/console/incidents/{incident.id}", params={"draft": "preliminary"})
+    assert draft.status_code == 200
+    assert 'id="draft-title"' in draft.text and incident.final_due.isoformat() in draft.text
+    english = client.get(
+        f"/console/incidents/{incident.id}", params={"draft": "final", "lang": "en"}
+    )
+    assert english.status_code == 200 and '<html lang="en">' in english.text
+    assert client.get("/console/incidents/no-such-incident").status_code == 404
+
+
+def test_an_authenticator_app_enrolled_from_the_console(
+    core: Mamori, client: TestClient, staff: Staff, clock: FixedClock
+) -> None:
+    import re
+
+    import pyotp
+
+    token = log_in(client, "helper", clock=clock, staff=staff)
+    assert "未登録" in client.get("/console/totp").text
+    started = client.post("/console/totp/start", data={"csrf": token})
+    found = re.search(r'<code id="totp-secret">([A-Z2-7]+)</code>', started.text)
+    assert found is not None
+    code = pyotp.TOTP(found.group(1)).at(clock.now())
+    done = client.post("/console/totp/confirm", data={"csrf": token, "code": code})
+    assert done.status_code == 200 and "登録済み" in done.text
+    assert core.staff.get("helper").totp_enabled
