@@ -5,18 +5,29 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from mamori.api.context import Core
-from mamori.errors import NotFound
+from mamori.errors import NotFound, VersionNotFound
 from mamori.policy.diff import diff
 from mamori.policy.render import public_matters_document, render_markdown
+from mamori.policy.versions import PolicyVersion
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/policy", tags=["policy"])
 
 Ref = Annotated[str, Query(max_length=20, description="A version: v2, 2, or latest")]
+
+
+def _version(core: Core, ref: str) -> PolicyVersion:
+    """The version ``ref`` names; ``latest`` is the last one published."""
+    if ref.strip().lower() == "latest":
+        published = core.versions.history()
+        if not published:
+            raise VersionNotFound("no policy version is published yet")
+        return published[-1]
+    return core.versions.get(ref)
 
 
 @router.get("/versions")
@@ -26,9 +37,11 @@ def list_versions(core: Core) -> list[dict[str, Any]]:
 
 
 @router.get("/versions/{ref}")
-def get_version(core: Core, ref: str) -> dict[str, Any]:
+def get_version(
+    core: Core, ref: Annotated[str, Path(max_length=70, description="v2, 2, latest or a hash")]
+) -> dict[str, Any]:
     """One version with its source text."""
-    return core.versions.get(ref).to_dict(with_source=True)
+    return _version(core, ref).to_dict(with_source=True)
 
 
 @router.get("/in-force")
@@ -43,7 +56,7 @@ def in_force(core: Core) -> dict[str, Any]:
 @router.get("/diff")
 def version_diff(core: Core, old: Ref, new: Ref) -> dict[str, Any]:
     """The changes from version ``old`` to version ``new``, each with kind and severity."""
-    return diff(core.versions.get(old).policy, core.versions.get(new).policy).to_dict()
+    return diff(_version(core, old).policy, _version(core, new).policy).to_dict()
 
 
 @router.get("/announcements")
