@@ -29,6 +29,7 @@ The hierarchy::
     ├── Forbidden                    forbidden
     ├── RateLimited                  rate_limited              (mamori.api)
     ├── InvalidInput                 bad_request               (mamori.api)
+    ├── DatasetNotConfigured         dataset_not_configured    (mamori.api)
     ├── StaffRefused                 staff_refused             (mamori.staff)
     ├── IncidentRefused              incident_refused          (mamori.incidents)
     ├── RetentionRefused             retention_refused         (mamori.retention)
