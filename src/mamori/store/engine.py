@@ -83,6 +83,9 @@ class Store:
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
+                # Each thread keeps its own connection (see _dbapi): a web server's thread
+                # pool must not run the pool dry, so the pool has no upper size.
+                kwargs["pool_size"] = 0
         else:
             kwargs["pool_pre_ping"] = True
         try:
