@@ -9,7 +9,10 @@
 - use_many: items/s streamed with one decision and one audit entry per subject;
 - rotation: seconds to rewrap every data key under a new KEK while reads continue.
 
-    python bench/core.py [--subjects N] [--uses N] [--rotate N] [--url URL]
+Each run starts from new files; with ``--runs`` > 1 the last lines give the median of each
+figure over the runs (the machine may be shared: compare figures of one run, and medians).
+
+    python bench/core.py [--subjects N] [--uses N] [--runs N] [--rotate N] [--url URL]
 """
 
 from __future__ import annotations
@@ -99,8 +102,8 @@ def bench_storage_floor(url: str, key_file: Path, n: int) -> float:
     """What writing mamori's rows costs alone: the rows ``collect`` writes for ``n`` new
     subjects (subject, wrapped key, 6 values, 3 blind indexes, 1 audit entry each), with
     random bytes in place of ciphertexts and digests, through the same statements and
-    batches, into a fresh database of the same schema: no normalising, no cryptography,
-    no hashing."""
+    batches, in the same order (by subject id within a batch), into a fresh database of
+    the same schema: no normalising, no cryptography, no hashing."""
     with open_core(url, key_file) as core:
         sql = core.vault._sql  # the floor uses the vault's own statements
         ts = sql.timestamp(core.clock.now())
@@ -108,7 +111,7 @@ def bench_storage_floor(url: str, key_file: Path, n: int) -> float:
         start = time.perf_counter()
         seq = 0
         for at in range(0, n, 5000):
-            chunk = rows[at : at + 5000]
+            chunk = sorted(rows[at : at + 5000])
             with core.store.transaction() as cur:
                 cur.executemany(sql.insert_subject, [(sid, ts, "b") for sid, _, _ in chunk])
                 cur.executemany(
@@ -117,7 +120,7 @@ def bench_storage_floor(url: str, key_file: Path, n: int) -> float:
                 values = [
                     (sid, item, 1, os.urandom(50), "p", ts) for sid, _, _ in chunk for item in ITEMS
                 ]
-                cur.executemany(sql.upsert_value, values)
+                cur.executemany(sql.insert_value, values)
                 index = [
                     (item, os.urandom(32), sid)
                     for sid, _, _ in chunk
@@ -183,23 +186,24 @@ def bench_rotation(core: Mamori, ids: list[str]) -> tuple[float, int, int]:
     return report.seconds, reads, failures
 
 
-def micro(samples: list[float]) -> str:
+def p99(samples: list[float]) -> float:
     ordered = sorted(samples)
-    p99 = ordered[int(len(ordered) * 0.99) - 1]
-    return f"median {statistics.median(ordered) * 1e6:7.1f} µs  p99 {p99 * 1e6:7.1f} µs"
+    return ordered[int(len(ordered) * 0.99) - 1]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subjects", type=int, default=50_000)
-    parser.add_argument("--uses", type=int, default=5_000)
-    parser.add_argument("--rotate", type=int, default=0, help="subjects for the rotation run")
-    parser.add_argument("--url", default=None, help="database URL (default: a new SQLite file)")
-    args = parser.parse_args()
+def micro(samples: list[float]) -> str:
+    median = statistics.median(samples)
+    return f"median {median * 1e6:7.1f} µs  p99 {p99(samples) * 1e6:7.1f} µs"
+
+
+def run(args: argparse.Namespace) -> dict[str, float]:
+    """One run on new files; prints its lines and returns its figures."""
+    out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"sqlite:///{tmp}/bench.db"
         with open_core(url, Path(tmp) / "bench.key") as core:
             plain, ours, ids = bench_import(core, args.subjects)
+            out.update(import_plain=plain, import_mamori=ours)
             print(
                 f"import   plain insert {plain:12,.0f} items/s   mamori {ours:12,.0f} items/s"
                 f"   ratio {plain / ours:5.2f}x slower"
@@ -208,16 +212,23 @@ def main() -> None:
                 floor = bench_storage_floor(
                     f"sqlite:///{tmp}/floor.db", Path(tmp) / "floor.key", args.subjects
                 )
+                out["import_floor"] = floor
                 print(
                     f"import   storage floor (mamori's rows, no crypto) {floor:12,.0f} items/s"
                     f"   mamori reaches {ours / floor:4.0%} of it"
                 )
             base, used = bench_use(core, ids, args.uses)
+            out.update(
+                use_plain=statistics.median(base) * 1e6,
+                use_median=statistics.median(used) * 1e6,
+                use_p99=p99(used) * 1e6,
+            )
             print(
                 f"use      plain select {micro(base)}   mamori {micro(used)}"
                 f"   ratio {statistics.median(used) / statistics.median(base):5.2f}x"
             )
             rate = bench_use_many(core, ids)
+            out["use_many"] = rate
             print(f"use_many mamori {rate:12,.0f} items/s over {len(ids):,} subjects")
             if args.rotate:
                 more = args.rotate - len(ids)
@@ -225,10 +236,31 @@ def main() -> None:
                     _, _, extra = bench_import(core, more)
                     ids += extra
                 seconds, reads, failures = bench_rotation(core, ids)
+                out["rotation_s"] = seconds
                 print(
                     f"rotation {len(ids):,} data keys in {seconds:.1f} s; "
                     f"{reads:,} reads during it, {failures} failed"
                 )
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=50_000)
+    parser.add_argument("--uses", type=int, default=5_000)
+    parser.add_argument("--runs", type=int, default=1, help="runs, each on new files")
+    parser.add_argument("--rotate", type=int, default=0, help="subjects for the rotation run")
+    parser.add_argument("--url", default=None, help="database URL (default: a new SQLite file)")
+    args = parser.parse_args()
+    runs = []
+    for number in range(1, args.runs + 1):
+        if args.runs > 1:
+            print(f"-- run {number} of {args.runs}")
+        runs.append(run(args))
+    if args.runs > 1:
+        print(f"-- median of {args.runs} runs")
+        for name in runs[0]:
+            print(f"{name:14s} {statistics.median(r[name] for r in runs):14,.1f}")
 
 
 if __name__ == "__main__":
