@@ -522,7 +522,8 @@ class Vault:
                 if decision.outcome is allow and record is not None and record.key is not None:
                     stored = record.stored
                     plain = record.key.decrypt_values(sid, stored)
-                    values = dict(zip([s[0] for s in stored], map(decode, plain), strict=True))
+                    names = items if len(stored) == len(items) else [s[0] for s in stored]
+                    values = dict(zip(names, map(decode, plain), strict=True))
                 kind = (decision.outcome, decision.reasons)
                 template = templates.get(kind)
                 if template is None:
