@@ -30,7 +30,6 @@ import argparse
 import gc
 import importlib.util
 import os
-import sys
 import time
 import warnings
 from collections import Counter
@@ -38,12 +37,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-# bench/ holds scripts named like libraries (http.py, requests.py) that would shadow the ones
-# Presidio and spaCy import: take the script's folder off the import path.
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
-
-from mamori.discovery import ENTITIES, scan_text  # noqa: E402
+from mamori.discovery import ENTITIES, scan_text
 
 
 def _load_generator() -> Callable[[int, int], list[dict[str, Any]]]:

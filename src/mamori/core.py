@@ -66,7 +66,9 @@ class Mamori:
         self.store = Store(settings.database_url)
         self.versions = PolicyVersions(self.store, self.clock, settings.zone)
         self._policy: LoadedPolicy | None = None
-        self._access: tuple[tuple[int, dt.date, int], float, AccessPolicy] | None = None
+        self._access: tuple[tuple[int, dt.date, int], float, AccessPolicy, PolicyVersion] | None = (
+            None
+        )
 
     @classmethod
     def open(cls, settings: Settings | None = None, *, clock: Clock | None = None) -> Mamori:
@@ -337,8 +339,16 @@ class Mamori:
 
     def version_number(self) -> int | None:
         """The number of the policy version in force today (None before any)."""
-        version = self.versions.in_force(self.today())
+        version = self.in_force()
         return version.number if version is not None else None
+
+    def in_force(self) -> PolicyVersion | None:
+        """The published version in force today (None before any), cached as
+        :meth:`access` is: the pages and the consent ledger ask on every call."""
+        try:
+            return self._current()[1]
+        except NoPolicyInForce:
+            return None
 
     def access(self) -> AccessPolicy:
         """Decisions under the published version in force today.
@@ -347,26 +357,29 @@ class Mamori:
         policy is cached; a publish in this process or a new day refreshes it, and other
         processes' publishes are seen within a second.
         """
+        return self._current()[0]
+
+    def _current(self) -> tuple[AccessPolicy, PolicyVersion]:
         today = self.today()
         cached = self._access
         if cached is not None:
-            (generation, day, _), fetched, compiled = cached
+            (generation, day, _), fetched, compiled, version = cached
             fresh = time.monotonic() - fetched < 1.0
             if generation == self.versions.generation and day == today and fresh:
-                return compiled
-        version = self.versions.in_force(today)
-        if version is None:
+                return compiled, version
+        found = self.versions.in_force(today)
+        if found is None:
             raise NoPolicyInForce(
                 "no published policy is in force: publish one before collecting or using "
                 "personal data (Art. 21; `mamori policy publish`)"
             )
-        if cached is not None and cached[0][2] == version.number:
+        if cached is not None and cached[0][2] == found.number:
             compiled = cached[2]
         else:
-            compiled = AccessPolicy(version.policy)
-        key = (self.versions.generation, today, version.number)
-        self._access = (key, time.monotonic(), compiled)
-        return compiled
+            compiled = AccessPolicy(found.policy)
+        key = (self.versions.generation, today, found.number)
+        self._access = (key, time.monotonic(), compiled, found)
+        return compiled, found
 
     def decide(
         self,

@@ -45,10 +45,6 @@ _TITLES = {
 def create_app(core: Mamori) -> FastAPI:
     """Build the app around one :class:`Mamori`; the caller owns (and closes) the core."""
     app = FastAPI(title="mamori", version=__version__, docs_url=None, redoc_url=None)
-    install_api(app, core)
-    app.mount("/static", StaticFiles(packages=[("mamori.web", "static")]), name="static")
-    center.install(app)
-    console.install(app)
     env = Environment(
         loader=PackageLoader("mamori.web", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -66,26 +62,37 @@ def create_app(core: Mamori) -> FastAPI:
             status_code=status,
         )
 
-    rendered: dict[tuple[int, str, str], tuple[str, str]] = {}
+    # A published version never changes: its pages are rendered once per kind, language
+    # and path, and served from memory afterwards.
+    rendered: dict[tuple[int, str, str, str], str] = {}
 
     def in_force() -> PolicyVersion | None:
-        return core.versions.in_force(core.today())
+        return core.in_force()
 
-    def document_page(
-        request: Request, lang: Lang, version: PolicyVersion | None, kind: str
-    ) -> HTMLResponse:
-        if version is None:
-            return page(request, "empty.html.j2", lang, status=404)
-        key = (version.number, kind, lang)  # a published version never changes
+    def document_html(lang: Lang, version: PolicyVersion, kind: str, path: str) -> str:
+        key = (version.number, kind, lang, path)
         found = rendered.get(key)
         if found is None:
             if kind == "policy":
                 doc = policy_document(version.policy, lang, effective=version.effective_on)
             else:
                 doc = public_matters_document(version.policy, lang)
-            found = rendered[key] = (doc.title, render_html(doc, standalone=False))
-        title, body = found
-        return page(request, "document.html.j2", lang, title=title, body=body, version=version)
+            found = rendered[key] = env.get_template("document.html.j2").render(
+                lang=lang,
+                t=_TITLES[lang],
+                path=path,
+                title=doc.title,
+                body=render_html(doc, standalone=False),
+                version=version,
+            )
+        return found
+
+    def document_page(
+        request: Request, lang: Lang, version: PolicyVersion | None, kind: str
+    ) -> HTMLResponse:
+        if version is None:
+            return page(request, "empty.html.j2", lang, status=404)
+        return HTMLResponse(document_html(lang, version, kind, request.url.path))
 
     @app.get("/", include_in_schema=False)
     async def index() -> RedirectResponse:
@@ -95,8 +102,10 @@ def create_app(core: Mamori) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    # The pages of the version in force are async: served from memory, they need no thread
+    # (the version in force is itself cached by the core and looked up at most once a second).
     @app.get("/policy", response_class=HTMLResponse, tags=["pages"])
-    def policy_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+    async def policy_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
         return document_page(request, lang or default_lang, in_force(), "policy")
 
     @app.get("/policy/history", response_class=HTMLResponse, tags=["pages"])
@@ -114,12 +123,19 @@ def create_app(core: Mamori) -> FastAPI:
             announcements=announced,
         )
 
+    # Routes are matched in the order they were added: the public pages above come first
+    # (the most requested), then the API, the privacy center and the console.
+    install_api(app, core)
+    app.mount("/static", StaticFiles(packages=[("mamori.web", "static")]), name="static")
+    center.install(app)
+    console.install(app)
+
     @app.get("/policy/{ref}", response_class=HTMLResponse, tags=["pages"])
     def version_page(request: Request, ref: str, lang: LangQuery = None) -> HTMLResponse:
         return document_page(request, lang or default_lang, core.versions.get(ref), "policy")
 
     @app.get("/public-matters", response_class=HTMLResponse, tags=["pages"])
-    def matters_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+    async def matters_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
         return document_page(request, lang or default_lang, in_force(), "public_matters")
 
     return app

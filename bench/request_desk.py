@@ -12,7 +12,7 @@ generate_series, indexed on every identity and reference column. Then, for rando
 - disclosures/s with 1 and with 4 concurrent workers (threads, each on its own pooled
   connection).
 
-    python bench/requests.py [--customers N] [--samples N] [--erasures N] [--url ADMIN_URL]
+    python bench/request_desk.py [--customers N] [--samples N] [--erasures N] [--url ADMIN_URL]
 """
 
 from __future__ import annotations
