@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from tests.api.conftest import HANAKO, bearer, error_of
-from tests.api.test_privacy import SAME_SITE, _code, _submit
+from tests.api.test_api_privacy import SAME_SITE, _code, _submit
 
 from mamori.core import Mamori
 
