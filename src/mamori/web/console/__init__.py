@@ -1,6 +1,8 @@
 """The staff console (``/console``): what is due, the persons' requests, subject look-ups
-through the access decision, consent and suspensions, incidents and alerts, inquiries,
-provision records, the audit log, reports, and the policy's versions. Plain server-rendered
+through the access decision, consent and suspensions, incidents (registered, classified,
+reported, notified and closed) and alerts, inquiries, provision records, discovery scans,
+retention, the audit log, reports, the policy's versions, and the staff accounts and
+their API tokens. Plain server-rendered
 pages with htmx for small swaps; no inline script.
 
 ``install(app)`` adds its routes to an app that already has the API installed; the console
@@ -12,15 +14,20 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from mamori.web.console import (
+    alerts,
     audit,
     auth,
     dashboard,
+    incident_forms,
     incidents,
     inquiries,
     policy,
     records,
     reports,
     requests,
+    retention,
+    scans,
+    staff,
     subjects,
 )
 
@@ -31,12 +38,17 @@ ROUTERS = (
     dashboard,
     requests,
     subjects,
+    incident_forms,  # before incidents: /incidents/new is not an incident id
     incidents,
+    alerts,
     inquiries,
     records,
+    scans,
+    retention,
     audit,
     reports,
     policy,
+    staff,
 )
 
 

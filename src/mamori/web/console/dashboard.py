@@ -1,5 +1,6 @@
-"""``/console``: what is due — requests, inquiries, incident reports, open alerts — for
-what the role may see; and acknowledging an alert."""
+"""``/console``: what is due — requests, inquiries, incident reports, open alerts, the
+last discovery scan and retention run — for what the role may see; and acknowledging an
+alert."""
 
 from __future__ import annotations
 
@@ -44,6 +45,10 @@ def _due(request: Request, who: Principal) -> dict[str, Any]:
         out["incidents"] = core.incidents.list(open_only=True)
         out["alerts"] = core.alerts.list(open_only=True)
         out["may_ack"] = may(who.role, who.is_officer, C.incidents_write)
+    if may(who.role, who.is_officer, C.scans_read):
+        out["scans"] = core.scans.list(limit=1)
+    if may(who.role, who.is_officer, C.records_read):
+        out["retention_last"] = core.retention.last_daily()
     return out
 
 

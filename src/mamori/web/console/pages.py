@@ -30,9 +30,12 @@ NAV: tuple[tuple[str, str, str, C | str | None], ...] = (
     ("/incidents", "漏えい等", "Incidents", C.incidents_read),
     ("/inquiries", "問い合わせ", "Inquiries", C.inquiries_read),
     ("/records", "提供記録", "Provision records", C.records_read),
+    ("/retention", "保存期間", "Retention", C.records_read),
+    ("/scans", "検出スキャン", "Discovery scans", C.scans_read),
     ("/audit", "監査ログ", "Audit log", C.audit_read),
     ("/reports", "自己点検", "Reports", C.reports_read),
     ("/policy", "ポリシー", "Policy", "officer"),
+    ("/staff", "職員", "Staff", "officer"),
 )
 
 
