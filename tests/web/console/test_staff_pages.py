@@ -167,3 +167,28 @@ def test_every_staff_form_needs_the_form_token(
     assert core.staff.get("helper").enabled
     assert core.staff.authenticate(secret).username == "eng"
     assert form_token(client, "/console/staff") == real
+
+
+def test_the_new_pages_have_no_inline_script_or_style_and_both_languages(
+    core: Mamori, client: TestClient, staff: Staff, clock: FixedClock
+) -> None:
+    alert = core.alerts.record("deny_burst", summary="5 denials", detail={})
+    log_in(client, "boss", clock=clock, staff=staff)
+    paths = (
+        "/console/staff",
+        "/console/retention",
+        "/console/scans",
+        "/console/incidents/new",
+        f"/console/alerts/{alert.id}",
+    )
+    for path in paths:
+        for language, title in (("ja", "管理画面"), ("en", "console")):
+            page = client.get(path, params={"lang": language})
+            assert page.status_code == 200, path
+            assert f'<html lang="{language}">' in page.text and title in page.text
+            assert "<script>" not in page.text and " on" + "click=" not in page.text
+            assert "<style" not in page.text and "style=" not in page.text
+            assert "script-src 'self'" in page.headers["content-security-policy"]
+    board = client.get("/console").text
+    for card in ("c-scan", "c-ret", "c-staff"):
+        assert f'id="{card}"' in board
