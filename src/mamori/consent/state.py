@@ -70,21 +70,18 @@ class ConsentView(Mapping[str, Choice]):
 
     __slots__ = ("_done", "_now", "_parsed", "_text")
 
-    def __init__(self, state: Mapping[str, list[Any]], now: dt.datetime) -> None:
+    def __init__(
+        self, state: Mapping[str, list[Any]] | None, now: dt.datetime, text: str = ""
+    ) -> None:
         self._parsed: Mapping[str, list[Any]] | None = state
-        self._text = ""
+        self._text = text
         self._now = now
         self._done: dict[str, Choice] = {}
 
     @classmethod
     def from_text(cls, text: str | None, now: dt.datetime) -> ConsentView:
         """A view over the stored form (:func:`dumps`); ``None`` or empty is no choices."""
-        view = cls.__new__(cls)
-        view._parsed = None if text else {}
-        view._text = text or ""
-        view._now = now
-        view._done = {}
-        return view
+        return cls(None, now, text) if text else cls({}, now)
 
     @property
     def _state(self) -> Mapping[str, list[Any]]:

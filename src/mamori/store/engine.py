@@ -184,8 +184,10 @@ class Store:
         (consent state, a decision) pay for the read alone.
         """
         if self.dialect == "sqlite":
-            dbapi, _ = self._dbapi()
-            return dbapi.execute(statement, params).fetchone()
+            raw = getattr(self._local, "raw", None)
+            if raw is None:
+                raw = self._local.raw = self._dbapi()[0]
+            return raw.execute(statement, params).fetchone()
         with self.transaction(write=False) as cur:
             cur.execute(statement, params)
             return cur.fetchone()
