@@ -63,6 +63,17 @@ def test_the_table_covers_the_api() -> None:
     }
 
 
+def test_the_openapi_description_declares_the_token_on_every_staff_route(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["StaffToken"]["scheme"] == "bearer"
+    for method, path, _ in ROUTES:
+        assert schema["paths"][path][method.lower()]["security"] == [{"StaffToken": []}], path
+    public = schema["paths"]["/v1/privacy/requests"]["post"]
+    assert "security" not in public
+
+
 def test_no_token_or_a_wrong_one_is_401(client: TestClient) -> None:
     for method, path, _ in ROUTES:
         for headers in ({}, bearer("mst_not-a-token"), {"Authorization": "Basic eDp5"}):

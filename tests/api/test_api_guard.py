@@ -134,7 +134,7 @@ def test_openapi_and_docs_need_no_cdn(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert schema["openapi"].startswith("3.")
     assert "/v1/subjects/{subject}/decision" in schema["paths"]
-    assert "HTTPBearer" in schema["components"]["securitySchemes"]
+    assert "StaffToken" in schema["components"]["securitySchemes"]
     page = client.get("/docs")
     assert page.status_code == 200 and "http" not in page.text.replace("http-equiv", "")
     assert client.get("/docs/start.js").status_code == 200

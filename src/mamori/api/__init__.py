@@ -28,6 +28,7 @@ from mamori.api import (
     subjects,
     suspensions,
 )
+from mamori.api.auth import document_bearer
 from mamori.api.context import ApiContext, StaffPrincipal
 from mamori.api.docs import install_docs
 from mamori.api.errors import install_error_handlers
@@ -72,5 +73,6 @@ def install_api(
     install_error_handlers(app)
     for module in ROUTERS:
         app.include_router(module.router)
+    document_bearer(app, (route for module in ROUTERS for route in module.router.routes))
     install_docs(app)
     app.add_middleware(Guard, body_limit=settings.api_body_limit)
