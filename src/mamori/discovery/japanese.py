@@ -35,7 +35,10 @@ def _tokenizer() -> tuple[Any, dict[int, int]]:
                 d = dictionary.Dictionary(dict="core")
                 _state["dict"] = d
                 _state["tags"] = {}
-                _state["tok"] = d.create(tokenizer.Tokenizer.SplitMode.C)
+                mode = tokenizer.Tokenizer.SplitMode.C
+                # SudachiPy 0.7 names it tokenizer() (create() is deprecated); 0.6 has create().
+                make = getattr(d, "tokenizer", None)
+                _state["tok"] = make(mode=mode) if make is not None else d.create(mode)
             tok = _state["tok"]
     return tok, _state["tags"]
 
