@@ -11,21 +11,13 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from tests.api.conftest import ROLES, bearer
 
-from mamori.api.auth import capability_of
+from mamori.api.auth import route_capability
 from mamori.api.permissions import Capability, capabilities
 from mamori.core import Mamori
 
 _SAMPLE = {"subject": "s_none", "request_id": "rq_none", "record": "cr_none", "seq": "1",
            "job_id": "1", "record_id": "pr_none", "ref": "v1", "scan_id": "sc_none",
            "dataset": "none", "kind": "preliminary"}  # fmt: skip
-
-
-def _capability(dependant: Any) -> Capability | None:
-    for sub in dependant.dependencies:
-        found = capability_of(sub.call) or _capability(sub)
-        if found is not None:
-            return found
-    return None
 
 
 def staff_routes() -> list[tuple[str, str, Capability]]:
@@ -36,7 +28,7 @@ def staff_routes() -> list[tuple[str, str, Capability]]:
     for module in ROUTERS:
         for route in module.router.routes:
             assert isinstance(route, APIRoute)
-            capability = _capability(route.dependant)
+            capability = route_capability(route)
             if capability is None:
                 continue
             for method in sorted(route.methods):

@@ -30,6 +30,7 @@ from mamori.retention.evaluate import evaluate
 from mamori.retention.facts import SubjectFacts, fold_audit, load_facts
 from mamori.retention.model import REASON_PREFIX, Due, Method, RetentionRefused, RunReport
 from mamori.store import Store, read_date, read_time
+from mamori.vault.shred import remove_items, shred
 
 __all__ = ["MARKED_EVENTS", "Retention"]
 
@@ -347,28 +348,15 @@ class Retention:
         return done
 
     def _shred(self, cur: Any, subject: str, now: dt.datetime) -> None:
-        sql = self._store.sql
-        cur.execute(sql("DELETE FROM subject_values WHERE subject_id = ?"), (subject,))
-        cur.execute(sql("DELETE FROM blind_indexes WHERE subject_id = ?"), (subject,))
-        cur.execute(sql("DELETE FROM data_keys WHERE subject_id = ?"), (subject,))
+        shred(cur, self._store, subject, now)
         cur.execute(
-            sql("UPDATE subjects SET erased_at = ? WHERE id = ?"),
-            (self._store.timestamp(now), subject),
+            self._store.sql("DELETE FROM retention_activity WHERE subject_id = ?"), (subject,)
         )
-        cur.execute(sql("DELETE FROM retention_activity WHERE subject_id = ?"), (subject,))
 
     def _delete_items(self, cur: Any, subject: str, items: Sequence[str]) -> None:
-        sql = self._store.sql
+        remove_items(cur, self._store, subject, items)
         cur.executemany(
-            sql("DELETE FROM subject_values WHERE subject_id = ? AND item = ?"),
-            [(subject, i) for i in items],
-        )
-        cur.executemany(
-            sql("DELETE FROM blind_indexes WHERE subject_id = ? AND item = ?"),
-            [(subject, i) for i in items],
-        )
-        cur.executemany(
-            sql("DELETE FROM retention_activity WHERE subject_id = ? AND key = ?"),
+            self._store.sql("DELETE FROM retention_activity WHERE subject_id = ? AND key = ?"),
             [(subject, f"use_item:{i}") for i in items],
         )
 

@@ -50,10 +50,6 @@ class Statements:
     delete_index: str
     insert_index: str
     find_index: str
-    erase_subject: str
-    delete_values: str
-    delete_indexes: str
-    delete_data_key: str
     insert_disposal: str
 
     @classmethod
@@ -74,10 +70,6 @@ class Statements:
             "find_index": "SELECT b.subject_id FROM blind_indexes b JOIN subjects s "
             "ON s.id = b.subject_id WHERE b.item = ? AND b.digest = ? AND s.erased_at IS NULL "
             "ORDER BY b.subject_id",
-            "erase_subject": "UPDATE subjects SET erased_at = ? WHERE id = ?",
-            "delete_values": "DELETE FROM subject_values WHERE subject_id = ?",
-            "delete_indexes": "DELETE FROM blind_indexes WHERE subject_id = ?",
-            "delete_data_key": "DELETE FROM data_keys WHERE subject_id = ?",
             "insert_disposal": "INSERT INTO disposals (subject_id, items, actor, reason, method, "
             "at) VALUES (?, ?, ?, ?, ?, ?)",
         }

@@ -35,6 +35,7 @@ from mamori.store import Store, read_time
 from mamori.vault._sql import Statements
 from mamori.vault.normalise import InvalidValue, is_my_number, normalise
 from mamori.vault.results import Collected, Corrected, Erased, Refused, Use
+from mamori.vault.shred import shred
 
 __all__ = ["SEARCHABLE", "Vault"]
 
@@ -675,10 +676,7 @@ class Vault:
                     f"items of this subject ({', '.join(lacking) or 'role unknown'})",
                 )
             sql = self._sql
-            cur.execute(sql.delete_values, (subject,))
-            cur.execute(sql.delete_indexes, (subject,))
-            cur.execute(sql.delete_data_key, (subject,))
-            cur.execute(sql.erase_subject, (sql.timestamp(now), subject))
+            shred(cur, self._store, subject, now)
             cur.execute(
                 sql.insert_disposal,
                 (
