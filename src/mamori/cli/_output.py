@@ -15,6 +15,7 @@ from rich.console import Console
 from mamori.errors import MamoriError, PolicyError
 
 __all__ = [
+    "JSON",
     "err",
     "local_time",
     "note",
@@ -27,6 +28,9 @@ __all__ = [
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+#: The ``--json`` flag every command takes.
+JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def print_json(data: Any) -> None:

@@ -14,7 +14,7 @@ from rich.text import Text
 from mamori.alerts import DETECTORS, Alert
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import local_time, note, out, print_json
+from mamori.cli._output import JSON, local_time, note, out, print_json
 from mamori.cli.incidents_cmd import parse_time
 from mamori.core import Mamori
 
@@ -23,7 +23,6 @@ app = typer.Typer(
     invoke_without_command=True,
 )
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 ALERT = typer.Argument(..., help="The alert id (al_...).")
 
 

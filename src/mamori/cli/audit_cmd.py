@@ -16,13 +16,11 @@ from rich.text import Text
 
 from mamori.audit import AuditEntry, Checkpoint, VerifyReport
 from mamori.cli._context import state
-from mamori.cli._output import err, note, out, print_json, warn, write_atomically
+from mamori.cli._output import JSON, err, note, out, print_json, warn, write_atomically
 from mamori.core import Mamori
 from mamori.errors import ConfigError, MamoriError
 
 app = typer.Typer(help="The audit log: verify the hash chain, sign checkpoints, read, export.")
-
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def _read_checkpoint(path: Path) -> Checkpoint:

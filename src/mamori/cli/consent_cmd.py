@@ -12,7 +12,7 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import local_time, note, out, print_json, write_atomically
+from mamori.cli._output import JSON, local_time, note, out, print_json, write_atomically
 from mamori.consent import (
     CollectionMethod,
     ConsentRecord,
@@ -26,7 +26,6 @@ from mamori.policy.model import Policy
 
 app = typer.Typer(help="Consents (同意): give, withdraw, state, history, receipts.")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 SUBJECT = typer.Argument(..., help="Subject id.")
 TARGET = typer.Argument(..., help="purpose:ID, recipient:ID or referable:ID.")
 METHODS = ("web", "app", "api", "paper", "import")

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mamori.cli._context import State, state
-from mamori.cli._output import err, note, out, print_json, warn, write_atomically
+from mamori.cli._output import JSON, err, note, out, print_json, warn, write_atomically
 from mamori.connectors import Plan, build_plan, check_datasets
 from mamori.connectors.fides import import_fides
 from mamori.errors import Issue, PolicyError
@@ -21,7 +21,6 @@ from mamori.policy.loader import LoadedPolicy, format_path, load_policy
 
 app = typer.Typer(help="The data map: check each dataset's plan, show it, import from Fides.")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 FILE = typer.Argument(None, help="Policy file (default: the 'policy' setting).")
 _ITEM = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 

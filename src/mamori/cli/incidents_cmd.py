@@ -18,7 +18,7 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import local_time, note, out, print_json, write_atomically
+from mamori.cli._output import JSON, local_time, note, out, print_json, write_atomically
 from mamori.core import Mamori
 from mamori.incidents import (
     FORMATS,
@@ -33,7 +33,6 @@ from mamori.incidents import (
 
 app = typer.Typer(help="Incidents (漏えい等): register, classify, report, notify, close.")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 INCIDENT = typer.Argument(..., help="The incident id (in_...).")
 CAUSES = ", ".join(c.value for c in Cause)
 CATEGORIES = ", ".join(c.value for c in Category)

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import local_time, out, print_json
+from mamori.cli._output import JSON, local_time, out, print_json
 from mamori.inquiries import (
     Inquiry,
     InquiryChannel,
@@ -27,7 +27,6 @@ from mamori.inquiries import (
 
 app = typer.Typer(help="Inquiries and complaints (問い合わせ・苦情): receive, reply, close.")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 INQUIRY = typer.Argument(..., help="The reference (INQ-YYYY-XXXXX-XXXXX).")
 KINDS = ", ".join(k.value for k in InquiryKind)
 CHANNELS = ", ".join(c.value for c in InquiryChannel)

@@ -8,12 +8,10 @@ from rich.table import Table
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import err, out, print_json
+from mamori.cli._output import JSON, err, out, print_json
 from mamori.keys import KeyStatus, RotationReport
 
 app = typer.Typer(help="Key-encryption keys: what each one wraps, and rotation.")
-
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 def _yes(flag: bool) -> str:

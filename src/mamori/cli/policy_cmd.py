@@ -13,7 +13,7 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import State, state
-from mamori.cli._output import note, out, print_json, warn, write_atomically
+from mamori.cli._output import JSON, note, out, print_json, warn, write_atomically
 from mamori.errors import ConfigError, PolicyError
 from mamori.policy.diff import PolicyDiff, Severity, diff
 from mamori.policy.loader import LoadedPolicy, load_policy
@@ -23,7 +23,6 @@ from mamori.policy.schema import policy_schema
 
 app = typer.Typer(help="The policy declaration: check it, render it, publish and compare versions.")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 FILE = typer.Argument(None, help="Policy file (default: the 'policy' setting).")
 
 

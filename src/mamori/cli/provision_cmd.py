@@ -25,7 +25,7 @@ from rich.text import Text
 from mamori.access import Actor
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import err, out, print_json, write_atomically
+from mamori.cli._output import JSON, err, out, print_json, write_atomically
 from mamori.core import Mamori
 from mamori.errors import ConfigError
 from mamori.policy.model import Policy
@@ -46,7 +46,6 @@ __all__ = ["open_package_command", "provide", "receive", "records_app"]
 
 records_app = typer.Typer(help="Records of provision and receipt (Art. 29-31): list, show, purge.")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 BASES = ", ".join(b.value for b in Basis if b is not Basis.opt_out)
 GROUNDS = ", ".join(g.value for g in LegalGround)
 KINDS = ", ".join(k.value for k in RecordKind)

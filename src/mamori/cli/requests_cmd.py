@@ -19,7 +19,7 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import err, local_time, note, out, print_json, write_atomically
+from mamori.cli._output import JSON, err, local_time, note, out, print_json, write_atomically
 from mamori.core import Mamori
 from mamori.policy.model import Normaliser
 from mamori.requests import (
@@ -34,7 +34,6 @@ from mamori.requests import (
 
 app = typer.Typer(help="Requests of the person (開示等の請求): receive, verify, decide, fulfil.")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 REQUEST = typer.Argument(..., help="The request id (rq_...).")
 CHANNELS = ", ".join(c.value for c in Channel)
 STATES = ", ".join(s.value for s in RequestState)

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import err, note, out, print_json
+from mamori.cli._output import JSON, err, note, out, print_json
 from mamori.errors import ConfigError
 from mamori.retention import MARKED_EVENTS, Due, RunReport
 
@@ -21,7 +21,6 @@ __all__ = ["app"]
 
 app = typer.Typer(help="Retention (保存期間と廃棄): run, plan, event, summary.")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 TODAY = typer.Option(
     None, "--today", help="The day to run as (YYYY-MM-DD; default today in the configured zone)."
 )

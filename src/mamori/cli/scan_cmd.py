@@ -23,12 +23,10 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import err, local_time, note, out, print_json
+from mamori.cli._output import JSON, err, local_time, note, out, print_json
 from mamori.discovery.scanners import DEFAULT_SAMPLE, ScanInputError, ScanRecord
 
 app = typer.Typer(help="Discovery: find personal data in text, files and databases.")
-
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 class _Bar:

@@ -13,13 +13,12 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import local_time, note, out, print_json
+from mamori.cli._output import JSON, local_time, note, out, print_json
 from mamori.staff import Account, StaffRefused
 
 app = typer.Typer(help="Staff accounts (担当者): add, list, disable, passwords, TOTP.")
 tokens_app = typer.Typer(help="API tokens of staff accounts: issue, list, revoke.")
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 USERNAME = typer.Argument(..., help="The staff account's username.")
 
 

@@ -15,12 +15,11 @@ from rich.text import Text
 
 from mamori.cli._actor import ROLE, cli_actor
 from mamori.cli._context import state
-from mamori.cli._output import err, note, out, print_json, write_atomically
+from mamori.cli._output import JSON, err, note, out, print_json, write_atomically
 from mamori.errors import ConfigError
 from mamori.vault import Collected, Refused, Use
 
 app = typer.Typer(help="Subjects (本人) and their data in the vault.")
-JSON = typer.Option(False, "--json", help="Print JSON.")
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,9 @@ from rich.text import Text
 
 from mamori.cli._actor import cli_actor_id
 from mamori.cli._context import state
-from mamori.cli._output import local_time, out, print_json
+from mamori.cli._output import JSON, local_time, out, print_json
 from mamori.suspension import SuspensionEvent, SuspensionReason
 
-JSON = typer.Option(False, "--json", help="Print JSON.")
 REASONS = ", ".join(r.value for r in SuspensionReason)
 
 
