@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from pathlib import Path
 
 import pytest
-from tests.retention.conftest import MakeCore, at, collect, count, held
+from tests.retention.conftest import KEK, MakeCore, at, collect, count, held
 
 from mamori.clock import FixedClock
 from mamori.errors import ConfigError
@@ -115,3 +116,32 @@ def test_times_of_day_are_read() -> None:
     assert parse_daily("off") is None
     assert parse_daily("03:00") == dt.time(3, 0)
     assert parse_daily("23:59") == dt.time(23, 59)
+
+
+def test_celery_beat_ticks_and_the_day_runs_once(
+    make_core: MakeCore, monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path
+) -> None:
+    """With ``job_backend = celery`` the schedule comes from beat: its tick opens mamori from
+    the settings (the system clock: the account closed on 10 January is long past 90 days)."""
+    from mamori.jobs.celery_app import RETENTION_TICK, TICK_SECONDS, _retention_tick, make_app
+
+    worker, subject = _closed_account(make_core, "00:00")
+    app = make_app("memory://")
+    assert app.conf.beat_schedule["retention-daily"] == {
+        "task": RETENTION_TICK,
+        "schedule": TICK_SECONDS,
+    }
+    assert RETENTION_TICK in app.tasks
+    env = {
+        "MAMORI_DATABASE_URL": database_url,
+        "MAMORI_KEK": KEK,
+        "MAMORI_RETENTION_DAILY": "00:00",
+        "MAMORI_OUTBOX_DIR": str(tmp_path / "outbox"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)  # no mamori.toml of the checkout's
+    assert _retention_tick().startswith("run of ")
+    assert held(worker._core, subject) == set()
+    assert _retention_tick() == "not due, or already run today"
+    assert count(worker._core, "retention_runs") == 1

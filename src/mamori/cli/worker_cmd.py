@@ -88,7 +88,9 @@ def _celery(settings: Settings, config: Path | None, concurrency: int | None) ->
         )
     if config is not None:  # the tasks load Settings themselves, in the worker processes
         os.environ["MAMORI_CONFIG"] = str(config.resolve())
-    argv = ["worker", f"--loglevel={settings.log_level.upper()}"]
+    # Embedded beat sends the retention tick; the day is claimed in the database, so
+    # several workers with their own beat still run retention once a day.
+    argv = ["worker", "--beat", f"--loglevel={settings.log_level.upper()}"]
     if concurrency is not None:
         argv.append(f"--concurrency={concurrency}")
     note(f"mamori worker: Celery, consuming {RUN_JOB}")

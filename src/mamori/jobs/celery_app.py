@@ -1,7 +1,12 @@
 """Celery for running jobs on more machines: ``mamori worker`` starts workers, Redis is the
 broker. A task carries only a job id; the worker claims that job in the database (so it
 runs once even if delivered twice) and records how it ended. Tasks are acknowledged after
-they run, so a worker that dies mid-job leaves the task to be delivered again."""
+they run, so a worker that dies mid-job leaves the task to be delivered again.
+
+Celery beat sends ``mamori.retention_tick`` every quarter of an hour; the tick runs the
+day's retention once its time (``retention_daily``) has come. The day is claimed in the
+database, so several beats or workers still make one run a day.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,12 @@ from celery import Celery
 
 from mamori.settings import Settings
 
-__all__ = ["RUN_JOB", "make_app", "send"]
+__all__ = ["RETENTION_TICK", "RUN_JOB", "make_app", "send"]
 
 RUN_JOB = "mamori.run_job"
+RETENTION_TICK = "mamori.retention_tick"
+#: Seconds between two retention ticks sent by beat.
+TICK_SECONDS = 900.0
 
 
 def make_app(broker_url: str) -> Celery:
@@ -25,8 +33,12 @@ def make_app(broker_url: str) -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        beat_schedule={
+            "retention-daily": {"task": RETENTION_TICK, "schedule": TICK_SECONDS},
+        },
     )
     celery.task(name=RUN_JOB)(_run_job)
+    celery.task(name=RETENTION_TICK)(_retention_tick)
     return celery
 
 
@@ -39,6 +51,23 @@ def _run_job(job_id: int) -> str:
         if job is None:
             return "not claimable (done, or running elsewhere)"
         return run_job(core, job).state
+
+
+def _retention_tick() -> str:
+    """Run today's retention if its time has come and no process has run it yet."""
+    from mamori.core import Mamori
+    from mamori.retention import DailyRetention, parse_daily
+
+    with Mamori.open(Settings.load()) as core:
+        settings = core.settings
+        at = parse_daily(settings.retention_daily)
+        daily = DailyRetention(lambda: core.retention, core.clock, settings.zone, at)
+        report = daily.tick()
+        return (
+            "not due, or already run today"
+            if report is None
+            else f"run of {report.today.isoformat()}"
+        )
 
 
 def send(settings: Settings, job_id: int) -> None:
