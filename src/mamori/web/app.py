@@ -123,6 +123,10 @@ def create_app(core: Mamori) -> FastAPI:
             announcements=announced,
         )
 
+    @app.get("/public-matters", response_class=HTMLResponse, tags=["pages"])
+    async def matters_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
+        return document_page(request, lang or default_lang, in_force(), "public_matters")
+
     # Routes are matched in the order they were added: the public pages above come first
     # (the most requested), then the API, the privacy center and the console.
     install_api(app, core)
@@ -133,10 +137,6 @@ def create_app(core: Mamori) -> FastAPI:
     @app.get("/policy/{ref}", response_class=HTMLResponse, tags=["pages"])
     def version_page(request: Request, ref: str, lang: LangQuery = None) -> HTMLResponse:
         return document_page(request, lang or default_lang, core.versions.get(ref), "policy")
-
-    @app.get("/public-matters", response_class=HTMLResponse, tags=["pages"])
-    async def matters_page(request: Request, lang: LangQuery = None) -> HTMLResponse:
-        return document_page(request, lang or default_lang, in_force(), "public_matters")
 
     return app
 
