@@ -20,10 +20,12 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,75 +34,11 @@ import yaml
 from mamori.connectors import Connector, Plan, mask_value
 from mamori.policy.model import Dataset
 
-MASK_KEY = b"bench-mask-key-0123456789abcdef"
+# The shop's data map is the one the connector tests run against (tests/connectors/shopdb.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.connectors.shopdb import SHOP_MAP
 
-SHOP_MAP = """\
-system: Online shop (bench)
-engine: postgresql
-tables:
-  customers:
-    primary_key: [id]
-    identity: {email: email}
-    columns:
-      email: {item: email, erase: delete_row, correct: true}
-      full_name: {item: name, erase: delete_row, correct: true}
-      phone: {item: phone, erase: delete_row, correct: true}
-    references:
-      - {columns: [default_address_id], table: addresses, to: [id]}
-  addresses:
-    primary_key: [id]
-    columns:
-      recipient: {item: name, erase: delete_row}
-      postal_code: {item: postal_address, erase: delete_row}
-      line1: {item: postal_address, erase: delete_row}
-    references:
-      - {columns: [customer_id], table: customers, to: [id]}
-  orders:
-    primary_key: [id]
-    columns:
-      contact_email: {item: email, erase: mask}
-    references:
-      - {columns: [customer_id], table: customers, to: [id]}
-      - {columns: [shipping_address_id], table: addresses, to: [id]}
-  order_items:
-    primary_key: [order_id, line_no]
-    columns:
-      gift_message: message
-    references:
-      - {columns: [order_id], table: orders, to: [id]}
-  order_returns:
-    primary_key: [id]
-    columns:
-      reason: message
-    references:
-      - {columns: [order_id, line_no], table: order_items, to: [order_id, line_no]}
-  payment_cards:
-    primary_key: [id]
-    columns:
-      holder_name: {item: name, erase: delete_row}
-      last4: {item: card_last4, erase: delete_row}
-    references:
-      - {columns: [customer_id], table: customers, to: [id]}
-      - {columns: [billing_address_id], table: addresses, to: [id]}
-  logins:
-    primary_key: [id]
-    identity: {email: email}
-    columns:
-      email: {item: email, erase: mask}
-      ip: {item: ip_address, erase: mask}
-    references:
-      - {columns: [customer_id], table: customers, to: [id]}
-  support_tickets:
-    primary_key: [id]
-    subject_key: subject_id
-    identity: {email: email}
-    columns:
-      email: {item: email, erase: mask}
-      body: message
-    references:
-      - {columns: [customer_id], table: customers, to: [id]}
-      - {columns: [order_id], table: orders, to: [id]}
-"""
+MASK_KEY = b"bench-mask-key-0123456789abcdef"
 
 SCHEMA = """
 CREATE TABLE customers (id bigint PRIMARY KEY, email varchar(255) NOT NULL,
@@ -332,7 +270,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     n = args.customers
-    dataset = Dataset.model_validate(yaml.safe_load(SHOP_MAP))
+    dataset = Dataset.model_validate(yaml.safe_load(SHOP_MAP)["shop"])
     admin = sa.create_engine(args.url, isolation_level="AUTOCOMMIT")
     name = f"mamori_bench_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
