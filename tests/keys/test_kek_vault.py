@@ -129,6 +129,13 @@ def test_real_vault_wrap_rotate_rewrap_retire() -> None:
         assert v1.endswith(":v1") and kek.unwrap(v1, blob, b"ctx") == b"k" * 32
         with pytest.raises(UnwrapError):
             kek.unwrap(v1, blob, b"other")
+        items = [(b"a" * 32, b"ctx a"), (b"b" * 32, b"ctx b")]
+        batch_id, blobs = kek.wrap_many(items)  # one transit/encrypt with batch_input
+        assert batch_id == v1
+        assert [kek.unwrap(v1, b, c) for b, (_, c) in zip(blobs, items, strict=True)] == [
+            b"a" * 32,
+            b"b" * 32,
+        ]
         v2 = kek.rotate()
         [(got, rewrapped)] = kek.rewrap([(v1, blob, b"ctx")])
         assert got == v2 and kek.unwrap(v2, rewrapped, b"ctx") == b"k" * 32

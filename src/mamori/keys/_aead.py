@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from mamori.keys._errors import DecryptionError
 from mamori.keys._secret import Secret, SecretBytes
 
-__all__ = ["DataKey", "frame", "new_data_key", "value_aad"]
+__all__ = ["DataKey", "frame", "generate_many", "new_data_key", "value_aad"]
 
 VERSION = b"\x01"
 KEY_BYTES = 32
@@ -180,6 +180,24 @@ def generate() -> tuple[SecretBytes, DataKey]:
     """A fresh data key and its raw bytes (to be wrapped by a key-encryption key)."""
     raw = SecretBytes(os.urandom(KEY_BYTES))
     return raw, DataKey(raw, os.urandom(KEY_ID_BYTES))
+
+
+def generate_many(count: int) -> list[tuple[bytes, bytes, DataKey]]:
+    """``count`` fresh data keys as (raw key, key id, key), all cut from one draw of random
+    bytes: each key and each id is its own slice of the draw, never shared or reused."""
+    step = KEY_BYTES + KEY_ID_BYTES
+    pool = os.urandom(step * count)
+    new = DataKey.__new__
+    out: list[tuple[bytes, bytes, DataKey]] = []
+    add = out.append
+    for at in range(0, step * count, step):
+        raw = pool[at : at + KEY_BYTES]
+        key_id = pool[at + KEY_BYTES : at + step]
+        key = new(DataKey)  # the lengths are right by construction: skip __init__'s checks
+        key._header = VERSION + key_id
+        key._aead = AESGCM(raw)
+        add((raw, key_id, key))
+    return out
 
 
 def new_data_key() -> DataKey:

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,6 +28,8 @@ from mamori.keys._errors import UnwrapError
 from mamori.keys._secret import Secret
 
 __all__ = ["EnvKek", "KekCipher", "KekInfo", "KekProvider", "Rewrap"]
+
+_LENGTH = struct.Struct(">I").pack
 
 Rewrap = tuple[str, bytes, bytes]
 """One blob to rewrap: (kek id, wrapped blob, context)."""
@@ -53,6 +56,12 @@ class KekProvider(Protocol):
 
     def wrap(self, plaintext: bytes, context: bytes) -> tuple[str, bytes]:
         """Wrap under the primary KEK; returns (the KEK id used, the blob)."""
+        ...
+
+    def wrap_many(self, items: Sequence[tuple[bytes, bytes]]) -> tuple[str, list[bytes]]:
+        """Wrap each (plaintext, context) under the primary KEK, in order, in one go;
+        returns (the KEK id used for all, the blobs). Each blob is what ``wrap`` gives
+        for that pair and opens with ``unwrap``."""
         ...
 
     def unwrap(self, kek_id: str, blob: bytes, context: bytes) -> bytes:
@@ -97,11 +106,26 @@ class KekCipher(Secret):
 
     def _aad(self, context: bytes) -> bytes:
         """``mamori:kek:v1`` + frame(kek id, context)."""
-        return b"".join((self._prefix, len(context).to_bytes(4, "big"), context))
+        return b"".join((self._prefix, _LENGTH(len(context)), context))
 
     def wrap(self, plaintext: bytes, context: bytes) -> bytes:
         nonce = os.urandom(12)
         return b"\x01" + nonce + self._aead.encrypt(nonce, plaintext, self._aad(context))
+
+    def wrap_many(self, items: Sequence[tuple[bytes, bytes]]) -> list[bytes]:
+        """``wrap`` of each (plaintext, context), the nonces drawn in one call."""
+        nonces = os.urandom(12 * len(items))
+        seal = self._aead.encrypt
+        prefix = self._prefix
+        out: list[bytes] = []
+        add = out.append
+        at = 0
+        for plaintext, context in items:
+            nonce = nonces[at : at + 12]
+            at += 12
+            aad = b"".join((prefix, _LENGTH(len(context)), context))
+            add(b"".join((b"\x01", nonce, seal(nonce, plaintext, aad))))
+        return out
 
     def unwrap(self, blob: bytes, context: bytes) -> bytes:
         if len(blob) < 29 or blob[0] != 1:
@@ -157,6 +181,9 @@ class EnvKek(Secret):
 
     def wrap(self, plaintext: bytes, context: bytes) -> tuple[str, bytes]:
         return self._cipher.kek_id, self._cipher.wrap(plaintext, context)
+
+    def wrap_many(self, items: Sequence[tuple[bytes, bytes]]) -> tuple[str, list[bytes]]:
+        return self._cipher.kek_id, self._cipher.wrap_many(items)
 
     def unwrap(self, kek_id: str, blob: bytes, context: bytes) -> bytes:
         if kek_id != self._cipher.kek_id:

@@ -8,7 +8,7 @@ The file::
 It is created with mode 0600 and never overwritten; every change is written to a new file
 that replaces the old one atomically (mode 0600). Retiring a key deletes its material and
 keeps its id and retirement time. Another process (the web server) notices a rotation: it
-rereads the file before wrapping and when asked for a key it does not hold yet.
+rereads the file before wrapping (once per batch) and when asked for a key it does not hold yet.
 """
 
 from __future__ import annotations
@@ -168,6 +168,11 @@ class LocalKeyring(Secret):
     def wrap(self, plaintext: bytes, context: bytes) -> tuple[str, bytes]:
         state = self._current()
         return state.primary, state.ciphers[state.primary].wrap(plaintext, context)
+
+    def wrap_many(self, items: Sequence[tuple[bytes, bytes]]) -> tuple[str, list[bytes]]:
+        """Like ``wrap`` for each pair, with one look at the file for the whole batch."""
+        state = self._current()
+        return state.primary, state.ciphers[state.primary].wrap_many(items)
 
     def unwrap(self, kek_id: str, blob: bytes, context: bytes) -> bytes:
         cipher = self._state.ciphers.get(kek_id)

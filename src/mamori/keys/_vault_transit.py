@@ -133,6 +133,40 @@ class VaultTransitKek(Secret):
             raise KeyProviderError(f"Vault transit encrypt with {self._label()} gave no ciphertext")
         return self._id(int(found.group(1))), ciphertext.encode("ascii")
 
+    def wrap_many(self, items: Sequence[tuple[bytes, bytes]]) -> tuple[str, list[bytes]]:
+        """One ``transit/encrypt`` request with ``batch_input`` for the whole batch. Vault
+        encrypts a batch under one key version; answers under more than one are refused."""
+        if not items:
+            return self.primary_id, []
+        batch = [{"plaintext": _b64(_bind(context) + plaintext)} for plaintext, context in items]
+        data = self._call(
+            "encrypt",
+            self._client.secrets.transit.encrypt_data,
+            plaintext="",
+            batch_input=batch,
+        )
+        results = data.get("batch_results")
+        if not isinstance(results, list) or len(results) != len(items):
+            raise KeyProviderError(
+                f"Vault transit encrypt with {self._label()} gave a wrong number of results"
+            )
+        versions: set[int] = set()
+        blobs: list[bytes] = []
+        for result in results:
+            ciphertext = str(result.get("ciphertext", "")) if isinstance(result, dict) else ""
+            found = _CIPHERTEXT.match(ciphertext)
+            if found is None or result.get("error"):
+                raise KeyProviderError(
+                    f"Vault transit encrypt with {self._label()} gave no ciphertext"
+                )
+            versions.add(int(found.group(1)))
+            blobs.append(ciphertext.encode("ascii"))
+        if len(versions) != 1:
+            raise KeyProviderError(
+                f"Vault transit encrypt with {self._label()} used more than one key version"
+            )
+        return self._id(versions.pop()), blobs
+
     def unwrap(self, kek_id: str, blob: bytes, context: bytes) -> bytes:
         version = self._version(kek_id)
         text = blob.decode("ascii", "replace")

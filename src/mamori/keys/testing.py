@@ -1,9 +1,9 @@
 """Test doubles that ship with mamori, like ``tink.testing``.
 
 :class:`FakeVaultClient` stands in for an ``hvac.Client`` with the transit engine: the calls
-:class:`~mamori.keys.VaultTransitKek` makes (encrypt, decrypt, rewrap with batch_input,
-rotate, read, update_key_configuration), ``vault:vN:`` ciphertexts, versions, upsert on
-first encrypt and ``min_decryption_version``. It raises hvac's own exceptions, so it needs
+:class:`~mamori.keys.VaultTransitKek` makes (encrypt and rewrap, each also with batch_input,
+decrypt, rotate, read, update_key_configuration), ``vault:vN:`` ciphertexts, versions, upsert
+on first encrypt and ``min_decryption_version``. It raises hvac's own exceptions, so it needs
 the ``hvac`` package (the ``vault`` or ``test`` extra). Set ``down = True`` to make every
 call fail as if Vault were unreachable. It is an in-memory fake, not a secure store.
 """
@@ -81,11 +81,28 @@ class _Transit:
         return self._owner.keys[name]
 
     def encrypt_data(
-        self, name: str, plaintext: str, mount_point: str = "transit", **_: Any
+        self,
+        name: str,
+        plaintext: str | None = None,
+        batch_input: list[dict[str, str]] | None = None,
+        mount_point: str = "transit",
+        **_: Any,
     ) -> Any:
         key = self._key(name, mount_point, create=True)
-        ciphertext = key.encrypt(base64.b64decode(plaintext, validate=True))
-        return {"data": {"ciphertext": ciphertext, "key_version": key.latest}}
+        if batch_input is None:
+            ciphertext = key.encrypt(base64.b64decode(plaintext or "", validate=True))
+            return {"data": {"ciphertext": ciphertext, "key_version": key.latest}}
+        results: list[dict[str, Any]] = []
+        for item in batch_input:
+            try:
+                raw = base64.b64decode(item["plaintext"], validate=True)
+            except (KeyError, ValueError):
+                results.append({"error": "failed to base64-decode plaintext"})
+                continue
+            results.append({"ciphertext": key.encrypt(raw), "key_version": key.latest})
+        if any("error" in r for r in results):  # Vault answers 400 to a partial failure
+            raise _invalid_request("; ".join(r["error"] for r in results if "error" in r))
+        return {"data": {"batch_results": results}}
 
     def decrypt_data(
         self, name: str, ciphertext: str, mount_point: str = "transit", **_: Any

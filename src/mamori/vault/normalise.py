@@ -44,6 +44,12 @@ Decisions worth knowing:
 - ``token``: no NFKC and no case change (FCM tokens are case-sensitive), except that a token of
   hex digits only (APNs) or a UUID (advertising IDs) is lower-cased.
 - ``my_number``: 12 digits with the check digit of the 個人番号 (see :func:`is_my_number`).
+
+Speed: each kind's full function (``_norm_*``) is the definition. Most kinds also have a fast
+lane (``_fast_*``) for values that are already clean (ASCII e-mail addresses, phone numbers
+and ISO dates, printable text and names, tokens): it returns only a result the full function
+would return for the same value, and hands every other value, every error included, to the
+full function. A property test compares the two on generated values.
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ __all__ = [
     "Reason",
     "is_my_number",
     "normalise",
+    "normaliser_function",
     "validate_birth_date",
 ]
 
@@ -317,6 +324,12 @@ def _norm_phone(value: object) -> str:
         _fail(kind, "empty")
     if _PHONE_CHARS.fullmatch(s) is None:
         _fail(kind, "bad_character")
+    return _phone_e164(s)
+
+
+def _phone_e164(s: str) -> str:
+    """E.164 for a non-empty "+"/ASCII-digits string with separators already dropped."""
+    kind = Normaliser.phone
     if s[0] == "+":
         digits = s[1:]
         if digits.startswith("81"):
@@ -461,20 +474,142 @@ def is_my_number(value: str) -> bool:
 
     Used to refuse My Numbers hidden in other items. Never raises; a non-str gives False.
     """
-    if not isinstance(value, str) or (value.isascii() and len(value) < 12):
-        return False  # NFKC leaves ASCII alone and cleaning only drops characters
+    if not isinstance(value, str):
+        return False
+    if value.isascii():
+        if len(value) < 12:
+            return False  # NFKC leaves ASCII alone and cleaning only drops characters
+        s = value.strip()
+        if " " not in s and "\t" not in s and "-" not in s:
+            # Cleaning would drop nothing more (the other dashes are not ASCII), so the
+            # stripped value itself must be the twelve digits.
+            return (
+                len(s) == 12
+                and s.isdigit()
+                and len(value) <= _SHORT_RAW_MAX
+                and _FORBIDDEN.search(value) is None
+                and _my_number_check_digit(s[:11]) == int(s[11])
+            )
+        first = s[:1]
+    else:
+        first = _nfkc(value).lstrip()[:1]
     # Cleaning strips the ends and drops spaces and dashes, so the cleaned value starts
     # with the first character left after stripping unless that is a dash: a value that
     # starts with anything else (a letter, "+", "@") cannot be twelve digits.
-    first = (value if value.isascii() else _nfkc(value)).lstrip()[:1]
     if not first or first not in _MY_NUMBER_START:
         return False
     return _clean_my_number(value)[1] is None
 
 
+# ----------------------------------------------------------------------------- fast lanes
+#
+# Each ``_fast_*`` returns what the full ``_norm_*`` function returns for a value it can
+# vouch for cheaply, and otherwise calls the full function, which raises the same error it
+# always did. ``type(value) is str`` keeps str subclasses (which may override methods) on
+# the full path. The reasoning for each lane is written beside it.
+
+
+def _fast_text(value: object) -> str:
+    # Printable (no category C or Z except the ASCII space) implies no control character
+    # and no lone surrogate, so _check_characters would pass; the rest is _clean_text.
+    if (
+        type(value) is str
+        and len(value) <= TEXT_MAX * _RAW_FACTOR
+        and (value.isprintable() or _FORBIDDEN.search(value) is None)
+    ):
+        s = " ".join(_nfkc(value).split())
+        if s and len(s) <= TEXT_MAX:
+            return s
+    return _norm_text(value)
+
+
+def _fast_name(value: object) -> str:
+    # As _fast_text; a first character that is a letter settles "no_letter" at once.
+    if (
+        type(value) is str
+        and len(value) <= NAME_MAX * _RAW_FACTOR
+        and (value.isprintable() or _FORBIDDEN.search(value) is None)
+    ):
+        s = " ".join(_nfkc(value).split())
+        if s and len(s) <= NAME_MAX and (s[0].isalpha() or any(c.isalpha() for c in s)):
+            return s
+    return _norm_name(value)
+
+
+def _fast_date(value: object) -> str:
+    # A str already in the normal form YYYY-MM-DD that names a real day from 1900 on is
+    # its own normal form (date.isoformat() writes the same four-digit year, and the
+    # month and day with two digits). Anything else, errors included, takes the full path.
+    if type(value) is str and len(value) == 10 and _ISO_DATE.fullmatch(value) is not None:
+        try:
+            day = _dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        except ValueError:
+            pass  # no such day: the full path raises, outside this handler
+        else:
+            if day >= _EARLIEST:
+                return value
+    return _norm_date(value)
+
+
+_PHONE_CLEAN: Final = re.compile(r"\+?[0-9]+")
+
+
+def _fast_phone(value: object) -> str:
+    # An ASCII value at most 64 long that is "+"/digits once spaces, tabs, dashes, dots and
+    # parentheses are dropped holds no control character, and stripping it drops nothing
+    # that the translation does not drop too: the full path reaches _phone_e164 with the
+    # same digits, and _phone_e164 raises the same errors there.
+    # When hyphens are the only separators, removing them is the same as the translation.
+    if type(value) is str and len(value) <= _SHORT_RAW_MAX and value.isascii():
+        s = value.replace("-", "")
+        if s.isdigit() or (s[:1] == "+" and s[1:].isdigit()):
+            return _phone_e164(s)
+        s = value.translate(_PHONE_DROP)
+        if _PHONE_CLEAN.fullmatch(s) is not None:
+            return _phone_e164(s)
+    return _norm_phone(value)
+
+
+_EMAIL_CLEAN: Final = re.compile(
+    rf"[a-z0-9!#$%&'*+/=?^_`{{|}}~.-]{{1,{_LOCAL_MAX}}}@{_DOMAIN.pattern}"
+)
+
+
+def _fast_email(value: object) -> str:
+    # For ASCII, NFKC changes nothing and lower() only maps A-Z. A lower-cased value that is
+    # a local part of 1-64 allowed characters, one "@" and a valid dotted host name has no
+    # control character or whitespace (strip() changes nothing) and passes every check of
+    # the full path, whose result is then the lower-cased value itself (at most 254 long,
+    # so the domain is at most 252). The last label being all digits is checked as there.
+    if type(value) is str and len(value) <= EMAIL_MAX and value.isascii():
+        s = value.lower()
+        if _EMAIL_CLEAN.fullmatch(s) is not None and not s.rpartition(".")[2].isdigit():
+            return s
+    return _norm_email(value)
+
+
+def _fast_token(value: object) -> str:
+    # ASCII and printable with no space: no whitespace at all (every other ASCII whitespace
+    # character is non-printable) and no control character, so strip() changes nothing;
+    # 1 to TOKEN_MAX long passes the empty and length checks.
+    if (
+        type(value) is str
+        and 0 < len(value) <= TOKEN_MAX
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+    ):
+        if _HEX.fullmatch(value) is not None or _UUID.fullmatch(value) is not None:
+            return value.lower()
+        return value
+    return _norm_token(value)
+
+
 # ------------------------------------------------------------------------------ dispatch
 
-_NORMALISERS: Final[dict[str, Callable[[object], str]]] = {
+# The full functions: the definition of each normal form (and what the fast lanes are
+# tested against).
+_FULL: Final[dict[str, Callable[[object], str]]] = {
     Normaliser.none.value: _norm_none,
     Normaliser.text.value: _norm_text,
     Normaliser.name.value: _norm_name,
@@ -485,6 +620,28 @@ _NORMALISERS: Final[dict[str, Callable[[object], str]]] = {
     Normaliser.my_number.value: _norm_my_number,
 }
 
+_NORMALISERS: Final[dict[str, Callable[[object], str]]] = {
+    **_FULL,
+    Normaliser.text.value: _fast_text,
+    Normaliser.name.value: _fast_name,
+    Normaliser.date.value: _fast_date,
+    Normaliser.phone.value: _fast_phone,
+    Normaliser.email.value: _fast_email,
+    Normaliser.token.value: _fast_token,
+}
+
+
+def normaliser_function(kind: Normaliser | str) -> Callable[[object], str]:
+    """The function that :func:`normalise` applies for ``kind``: look it up once for many
+    values. ``normaliser_function(kind)(value) == normalise(kind, value)``, errors included;
+    an unknown kind raises ValueError here."""
+    if type(kind) is Normaliser:  # an enum cannot be subclassed: this is isinstance
+        return _NORMALISERS[kind._value_]  # _value_: the plain str, without .value's cost
+    function = _NORMALISERS.get(kind) if isinstance(kind, str) else None
+    if function is None:
+        raise ValueError(f"unknown normaliser; expected one of {', '.join(_NORMALISERS)}")
+    return function
+
 
 def normalise(kind: Normaliser | str, value: object) -> str:
     """The normal form of ``value`` for ``kind``; raises :class:`InvalidValue` if it has none.
@@ -492,8 +649,6 @@ def normalise(kind: Normaliser | str, value: object) -> str:
     ``kind`` is a :class:`Normaliser` or its string value; an unknown kind raises ValueError.
     Values must be ``str`` (``date`` also takes a ``datetime.date`` that is not a datetime).
     """
-    key = kind.value if isinstance(kind, Normaliser) else kind
-    function = _NORMALISERS.get(key) if isinstance(key, str) else None
-    if function is None:
-        raise ValueError(f"unknown normaliser; expected one of {', '.join(_NORMALISERS)}")
-    return function(value)
+    if type(kind) is Normaliser:
+        return _NORMALISERS[kind._value_](value)
+    return normaliser_function(kind)(value)
