@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import statistics
 import tempfile
@@ -33,7 +34,7 @@ from mamori.clock import FixedClock
 from mamori.core import Mamori
 from mamori.keys import LocalKeyring
 from mamori.settings import Settings
-from mamori.vault.vault import new_subject_id
+from mamori.vault.vault import new_subject_ids
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "meta-all-stars" / "policy.yaml"
 OFFICER = Actor("bench", "officer")
@@ -100,30 +101,28 @@ def bench_import(core: Mamori, n: int) -> tuple[float, float, list[str]]:
 
 def bench_storage_floor(url: str, key_file: Path, n: int) -> float:
     """What writing mamori's rows costs alone: the rows ``collect`` writes for ``n`` new
-    subjects (subject, wrapped key, 6 values, 3 blind indexes, 1 audit entry each), with
-    random bytes in place of ciphertexts and digests, through the same statements and
-    batches, in the same order (by subject id within a batch), into a fresh database of
-    the same schema: no normalising, no cryptography, no hashing."""
+    subjects (the subject row with its wrapped key, ledger and 6 sealed values, 3 blind
+    indexes, 1 audit entry each), with random bytes of the same sizes in place of
+    ciphertexts and digests, through the same statements and batches, in the same order,
+    into a fresh database of the same schema: no normalising, no cryptography, no hashing."""
     with open_core(url, key_file) as core:
         sql = core.vault._sql  # the floor uses the vault's own statements
         ts = sql.timestamp(core.clock.now())
-        rows = [(new_subject_id(), os.urandom(8), os.urandom(61)) for _ in range(n)]
+        ledger = json.dumps({i: [1, "account_admin", ts] for i in ITEMS}, separators=(",", ":"))
+        ids = new_subject_ids(n)
+        rows = [(sid, os.urandom(8), os.urandom(61), os.urandom(330)) for sid in ids]
         start = time.perf_counter()
         seq = 0
         for at in range(0, n, 5000):
             chunk = sorted(rows[at : at + 5000])
             with core.store.transaction() as cur:
-                cur.executemany(sql.insert_subject, [(sid, ts, "b") for sid, _, _ in chunk])
                 cur.executemany(
-                    sql.insert_data_key, [(sid, kid, "k", w, ts) for sid, kid, w in chunk]
+                    sql.insert_subject,
+                    [(sid, ts, "b", kid, "k", w, ledger, sealed) for sid, kid, w, sealed in chunk],
                 )
-                values = [
-                    (sid, item, 1, os.urandom(50), "p", ts) for sid, _, _ in chunk for item in ITEMS
-                ]
-                cur.executemany(sql.insert_value, values)
                 index = [
-                    (item, os.urandom(32), sid)
-                    for sid, _, _ in chunk
+                    (item, os.urandom(32), row[0])
+                    for row in chunk
                     for item in ("email", "phone", "device_token")
                 ]
                 cur.executemany(sql.insert_index, index)

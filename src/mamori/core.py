@@ -85,6 +85,9 @@ class Mamori:
         return mamori
 
     def close(self) -> None:
+        vault = self.__dict__.get("vault")  # made on first use (a cached property)
+        if vault is not None:
+            vault.close()
         self.store.close()
 
     def __enter__(self) -> Mamori:

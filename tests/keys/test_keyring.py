@@ -29,7 +29,6 @@ from mamori.store import Store
 from mamori.store.tables import Base
 
 SUBJECTS = Base.metadata.tables["subjects"]
-DATA_KEYS = Base.metadata.tables["data_keys"]
 SERVICE_KEYS = Base.metadata.tables["service_keys"]
 
 
@@ -53,14 +52,14 @@ def keyring(ring: LocalKeyring, store: Store, clock: FixedClock) -> Keyring:
 
 def store_key(store: Store, clock: FixedClock, subject_id: str, wrapped: WrappedDataKey) -> None:
     with store.engine.begin() as conn:
-        conn.execute(SUBJECTS.insert().values(id=subject_id, created_at=clock.now(), source="t"))
         conn.execute(
-            DATA_KEYS.insert().values(
-                subject_id=subject_id,
+            SUBJECTS.insert().values(
+                id=subject_id,
+                created_at=clock.now(),
+                source="t",
                 key_id=wrapped.key_id,
                 kek_id=wrapped.kek_id,
                 wrapped=wrapped.wrapped,
-                created_at=clock.now(),
             )
         )
 
@@ -72,7 +71,7 @@ def test_a_data_key_opens_from_its_row_in_another_keyring(
     store_key(store, clock, "s1", wrapped)
     ciphertext = key.encrypt(b"yamada@example.jp", value_aad("s1", "email", 1))
     with store.engine.connect() as conn:
-        row = conn.execute(sa.select(DATA_KEYS)).one()
+        row = conn.execute(sa.select(SUBJECTS)).one()
     assert (row.key_id, row.kek_id) == (key.key_id, ring.primary_id)
     fresh = Keyring(LocalKeyring.load(ring.path), store, clock, cache_size=0)
     opened = fresh.open_data_key("s1", row.key_id, row.kek_id, row.wrapped)
@@ -189,9 +188,7 @@ def test_status_counts_keys_per_kek(
     # blind index, audit signing, sealing, codes, masks
     assert (only.data_keys, only.service_keys, only.age_days) == (3, 5, 10)
     with store.engine.begin() as conn:
-        conn.execute(
-            DATA_KEYS.update().where(DATA_KEYS.c.subject_id == "c").values(kek_id="kek-lost")
-        )
+        conn.execute(SUBJECTS.update().where(SUBJECTS.c.id == "c").values(kek_id="kek-lost"))
     lost = keyring.status()[-1]
     assert (lost.id, lost.missing, lost.data_keys, lost.created) == ("kek-lost", True, 1, None)
     assert lost.to_dict()["missing"] is True

@@ -25,7 +25,6 @@ from mamori.store import Store
 from mamori.store.tables import Base
 
 SUBJECTS = Base.metadata.tables["subjects"]
-DATA_KEYS = Base.metadata.tables["data_keys"]
 SERVICE_KEYS = Base.metadata.tables["service_keys"]
 SERVICE = 5  # blind index, audit signing, sealing, codes, masks
 COUNT = 120
@@ -54,35 +53,34 @@ def providers(
 
 def populate(keyring: Keyring, store: Store, clock: FixedClock, ids: list[str]) -> dict[str, bytes]:
     """Subjects with a data key each and one encrypted value; returns the ciphertexts."""
-    subjects, keys, values = [], [], {}
+    subjects, values = [], {}
     for sid in ids:
         key, w = keyring.new_data_key(sid)
         values[sid] = key.encrypt(f"value of {sid}".encode(), value_aad(sid, "email", 1))
-        subjects.append({"id": sid, "created_at": clock.now(), "source": "test"})
-        keys.append(
+        subjects.append(
             {
-                "subject_id": sid,
+                "id": sid,
+                "created_at": clock.now(),
+                "source": "test",
                 "key_id": w.key_id,
                 "kek_id": w.kek_id,
                 "wrapped": w.wrapped,
-                "created_at": clock.now(),
             }
         )
     with store.engine.begin() as conn:
         conn.execute(SUBJECTS.insert(), subjects)
-        conn.execute(DATA_KEYS.insert(), keys)
     return values
 
 
 def read_all(reader: Keyring, store: Store, values: dict[str, bytes]) -> set[str]:
     """Open every data key from its row and decrypt its value; the KEK ids seen."""
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.select(DATA_KEYS)).all()
+        rows = conn.execute(sa.select(SUBJECTS).where(SUBJECTS.c.wrapped.is_not(None))).all()
     assert len(rows) == len(values)
     for r in rows:
-        key = reader.open_data_key(r.subject_id, r.key_id, r.kek_id, r.wrapped)
-        assert key.decrypt(values[r.subject_id], value_aad(r.subject_id, "email", 1)) == (
-            f"value of {r.subject_id}".encode()
+        key = reader.open_data_key(r.id, r.key_id, r.kek_id, r.wrapped)
+        assert key.decrypt(values[r.id], value_aad(r.id, "email", 1)) == (
+            f"value of {r.id}".encode()
         )
     return {r.kek_id for r in rows}
 
@@ -90,7 +88,9 @@ def read_all(reader: Keyring, store: Store, values: dict[str, bytes]) -> set[str
 def kek_ids_in_use(store: Store) -> set[str]:
     with store.engine.connect() as conn:
         return {
-            *conn.execute(sa.select(DATA_KEYS.c.kek_id)).scalars(),
+            *conn.execute(
+                sa.select(SUBJECTS.c.kek_id).where(SUBJECTS.c.kek_id.is_not(None))
+            ).scalars(),
             *conn.execute(sa.select(SERVICE_KEYS.c.kek_id)).scalars(),
         }
 
@@ -158,7 +158,7 @@ def test_an_interrupted_rotation_is_finished_by_running_it_again(
     assert read_all(Keyring(other, store, clock, cache_size=0), store, values) == {old, new}
     with store.engine.connect() as conn:
         left = conn.execute(
-            sa.select(sa.func.count()).select_from(DATA_KEYS).where(DATA_KEYS.c.kek_id == old)
+            sa.select(sa.func.count()).select_from(SUBJECTS).where(SUBJECTS.c.kek_id == old)
         ).scalar_one()
     assert 0 < left < COUNT
 
@@ -187,15 +187,13 @@ def test_a_key_written_under_the_old_kek_during_rotation_is_caught(
             stored.append(True)
             with store.engine.begin() as conn:
                 conn.execute(
-                    SUBJECTS.insert().values(id="a-late", created_at=clock.now(), source="t")
-                )
-                conn.execute(
-                    DATA_KEYS.insert().values(
-                        subject_id="a-late",
+                    SUBJECTS.insert().values(
+                        id="a-late",
+                        created_at=clock.now(),
+                        source="t",
                         key_id=late.key_id,
                         kek_id=late.kek_id,
                         wrapped=late.wrapped,
-                        created_at=clock.now(),
                     )
                 )
 

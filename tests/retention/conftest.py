@@ -15,6 +15,7 @@ from mamori.clock import FixedClock
 from mamori.core import Mamori
 from mamori.policy.loader import parse_policy
 from mamori.settings import Settings
+from mamori.vault.record import unpack
 
 JST = dt.timezone(dt.timedelta(hours=9))
 OFFICER = Actor("officer-1", "officer")
@@ -74,10 +75,16 @@ def collect(core: Mamori, purpose: str, values: dict[str, str], subject: str | N
 def held(core: Mamori, subject: str) -> set[str]:
     """The items whose values the vault keeps for ``subject``."""
     with core.store.transaction(write=False) as cur:
-        cur.execute(
-            core.store.sql("SELECT item FROM subject_values WHERE subject_id = ?"), (subject,)
-        )
-        return {str(r[0]) for r in cur.fetchall()}
+        cur.execute(core.store.sql("SELECT sealed FROM subjects WHERE id = ?"), (subject,))
+        row = cur.fetchone()
+    return {item for item, _, _ in unpack(bytes(row[0] or b""))} if row else set()
+
+
+def vault_rows(core: Mamori) -> list[tuple[object, ...]]:
+    """Every subject's key and value columns, to show that nothing changed."""
+    with core.store.transaction(write=False) as cur:
+        cur.execute("SELECT id, erased_at, wrapped, ledger, sealed FROM subjects ORDER BY id")
+        return [tuple(r) for r in cur.fetchall()]
 
 
 def count(core: Mamori, table: str) -> int:

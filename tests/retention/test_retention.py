@@ -20,6 +20,7 @@ from tests.retention.conftest import (
     count,
     disposals,
     held,
+    vault_rows,
 )
 
 from mamori.clock import FixedClock
@@ -252,11 +253,11 @@ def test_crypto_shredding_leaves_the_subject_unreadable_with_a_record(
         core.vault.for_request(subject, None, "rq_x", OFFICER)
     with core.store.transaction(write=False) as cur:
         cur.execute(
-            core.store.sql("SELECT count(*) FROM data_keys WHERE subject_id = ?"), (subject,)
+            core.store.sql("SELECT erased_at, wrapped, sealed FROM subjects WHERE id = ?"),
+            (subject,),
         )
-        assert cur.fetchone()[0] == 0
-        cur.execute(core.store.sql("SELECT erased_at FROM subjects WHERE id = ?"), (subject,))
-        assert cur.fetchone()[0] is not None
+        erased_at, wrapped, sealed = cur.fetchone()
+        assert erased_at is not None and wrapped is None and sealed is None
     [(items, actor, reason, method)] = disposals(core, subject)
     assert (json.loads(items), actor, method) == (
         ["birth_date", "email", "name"],
@@ -307,10 +308,11 @@ def test_a_dry_run_changes_nothing(make_core: MakeCore, clock: FixedClock) -> No
         subjects=[other], consent_confirmed=False, actor="desk", how_acquired="申込書",
     )  # fmt: skip
     tables = (
-        "subject_values", "subjects", "data_keys", "blind_indexes", "disposals", "audit_log",
+        "subjects", "blind_indexes", "disposals", "audit_log",
         "retention_activity", "retention_runs", "provision_records",
     )  # fmt: skip
     counts = {t: count(core, t) for t in tables}
+    vault = vault_rows(core)
     with core.store.transaction(write=False) as cur:
         cur.execute("SELECT audit_seq FROM retention_state")
         mark = cur.fetchone()[0]
@@ -319,6 +321,7 @@ def test_a_dry_run_changes_nothing(make_core: MakeCore, clock: FixedClock) -> No
     assert report.dry_run and report.disposed == () and report.records_purged == ()
     assert {d.subject for d in report.due} == {subject, other}
     assert {t: count(core, t) for t in tables} == counts
+    assert vault_rows(core) == vault
     with core.store.transaction(write=False) as cur:
         cur.execute("SELECT audit_seq FROM retention_state")
         assert cur.fetchone()[0] == mark

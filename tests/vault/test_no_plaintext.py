@@ -17,6 +17,7 @@ from mamori.access import Actor
 from mamori.clock import FixedClock
 from mamori.core import Mamori
 from mamori.settings import Settings
+from mamori.vault.record import unpack
 
 OFFICER = Actor("officer-1", "officer")
 KEK = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
@@ -111,23 +112,19 @@ def test_no_plaintext_in_storage_audit_or_logs(
 def test_an_erased_subject_cannot_be_recovered_with_the_kek(core: Mamori) -> None:
     sid = core.vault.collect(None, PEOPLE[0], "account_admin", OFFICER, "form").subject
     with core.store.engine.connect() as conn:
-        wrapped = conn.execute(
-            sa.text("SELECT wrapped FROM data_keys WHERE subject_id = :s"), {"s": sid}
-        ).scalar_one()
-        ciphertexts = [
-            bytes(r[0])
-            for r in conn.execute(
-                sa.text("SELECT ciphertext FROM subject_values WHERE subject_id = :s"), {"s": sid}
-            )
-        ]
+        wrapped, sealed = conn.execute(
+            sa.text("SELECT wrapped, sealed FROM subjects WHERE id = :s"), {"s": sid}
+        ).one()
+    ciphertexts = [c for _, _, c in unpack(bytes(sealed))]
+    assert len(ciphertexts) == len(PEOPLE[0])
     core.vault.erase(sid, OFFICER, "erasure request")
     if core.store.dialect == "postgresql":
         with core.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM FULL data_keys")
-            conn.exec_driver_sql("VACUUM FULL subject_values")
+            conn.exec_driver_sql("VACUUM FULL subjects")
     storage = _storage_bytes(core)
     assert bytes(wrapped) not in storage
     for ciphertext in ciphertexts:
         assert ciphertext not in storage
     with core.store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM data_keys")).scalar_one() == 0
+        left = "SELECT count(*) FROM subjects WHERE wrapped IS NOT NULL OR sealed IS NOT NULL"
+        assert conn.execute(sa.text(left)).scalar_one() == 0

@@ -17,6 +17,8 @@ from mamori.core import Mamori
 from mamori.errors import AccessDenied, CollectRefused, NoPolicyInForce, SubjectNotFound
 from mamori.keys import DecryptionError
 from mamori.settings import Settings
+from mamori.vault import Collected
+from mamori.vault.record import pack, unpack
 from mamori.vault.vault import new_subject_id, new_subject_ids
 
 SUPPORT = Actor("staff-1", "support")
@@ -51,9 +53,21 @@ def _alice(core: Mamori) -> str:
     return core.vault.collect(None, ALICE, "account_admin", OFFICER, "signup-form").subject
 
 
-def _count(core: Mamori, table: str) -> int:
+def _count(core: Mamori, table: str, where: str = "1 = 1") -> int:
     with core.store.engine.connect() as conn:
-        return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+        return int(
+            conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {where}")).scalar_one()
+        )
+
+
+def _keys_held(core: Mamori) -> int:
+    """Subjects whose wrapped data key is still stored."""
+    return _count(core, "subjects", "wrapped IS NOT NULL")
+
+
+def _values_held(core: Mamori) -> int:
+    """Subjects with sealed values stored."""
+    return _count(core, "subjects", "sealed IS NOT NULL OR ledger IS NOT NULL")
 
 
 def test_collection_gives_an_opaque_id_and_stores_normalised_values(core: Mamori) -> None:
@@ -198,7 +212,10 @@ def test_a_refused_row_in_a_batch_stores_nothing_of_that_row(core: Mamori) -> No
     assert _count(core, "subjects") == 2
 
 
-def test_a_batch_of_new_and_known_subjects_keeps_the_order_of_its_rows(core: Mamori) -> None:
+@pytest.mark.parametrize("batch_size", [5000, 2, 1])
+def test_a_batch_of_new_and_known_subjects_keeps_the_order_of_its_rows(
+    core: Mamori, batch_size: int
+) -> None:
     sid = _alice(core)
     before = core.audit.count()
     rows: list[tuple[str | None, dict[str, object]]] = [
@@ -208,7 +225,9 @@ def test_a_batch_of_new_and_known_subjects_keeps_the_order_of_its_rows(core: Mam
         (None, {"name": "丙"}),
         (sid, {"email": "third@example.jp"}),
     ]
-    results = list(core.vault.collect_many(rows, "account_admin", OFFICER, "import"))
+    results = list(
+        core.vault.collect_many(rows, "account_admin", OFFICER, "import", batch_size=batch_size)
+    )
     assert [getattr(r, "index", None) for r in results] == [0, 1, 2, 3, 4]
     assert [type(r).__name__ for r in results] == [
         "Collected",
@@ -236,6 +255,34 @@ def test_a_batch_of_new_and_known_subjects_keeps_the_order_of_its_rows(core: Mam
     assert core.audit.verify().ok
 
 
+def test_many_batches_are_written_in_order_while_the_next_is_prepared(core: Mamori) -> None:
+    rows: list[tuple[str | None, dict[str, object]]] = [
+        (None, {"name": f"利用者{i}", "email": f"u{i}@example.jp"}) for i in range(230)
+    ]
+    rows[57] = (None, {"name": "x", "phone": "bad"})
+    rows[199] = ("s_nobody", {"name": "乙"})
+    results = list(core.vault.collect_many(rows, "account_admin", OFFICER, "import", batch_size=40))
+    assert [r.index for r in results] == list(range(230))
+    refused = [r.index for r in results if not isinstance(r, Collected)]
+    assert refused == [57, 199]
+    made = [r.subject for r in results if isinstance(r, Collected)]
+    assert len(set(made)) == 228 and _count(core, "subjects") == 228
+    assert core.vault.find("email", "u229@example.jp") == [made[-1]]
+    entries = core.audit.tail(228)
+    assert [e.subject for e in entries] == made and core.audit.verify().ok
+
+
+def test_a_caller_that_stops_early_leaves_whole_batches(core: Mamori) -> None:
+    rows = ((None, {"name": f"利用者{i}"}) for i in range(100))
+    stream = core.vault.collect_many(rows, "account_admin", OFFICER, "import", batch_size=10)
+    first = [next(stream) for _ in range(15)]
+    stream.close()
+    assert len({r.subject for r in first if isinstance(r, Collected)}) == 15
+    stored = _count(core, "subjects")
+    assert stored % 10 == 0 and 20 <= stored <= 40
+    assert core.audit.count() == stored and core.audit.verify().ok
+
+
 def test_correction_replaces_the_value_and_its_index(core: Mamori) -> None:
     sid = _alice(core)
     corrected = core.vault.correct(sid, {"email": "hanako@example.jp"}, OFFICER, "req-42")
@@ -252,7 +299,7 @@ def test_erasure_destroys_the_key_and_keeps_a_disposal_record(core: Mamori) -> N
     sid = _alice(core)
     erased = core.vault.erase(sid, OFFICER, "req-7 erasure")
     assert set(erased.items) == set(ALICE)
-    assert _count(core, "data_keys") == 0 and _count(core, "subject_values") == 0
+    assert _keys_held(core) == 0 and _values_held(core) == 0
     with core.store.engine.connect() as conn:
         row = conn.execute(sa.text("SELECT subject_id, actor, method FROM disposals")).one()
     assert tuple(row) == (sid, "officer-1", "crypto_shred")
@@ -269,7 +316,7 @@ def test_support_cannot_erase_items_it_may_not_touch(core: Mamori) -> None:
     sid = _alice(core)
     with pytest.raises(AccessDenied):
         core.vault.erase(sid, SUPPORT, "no")
-    assert _count(core, "data_keys") == 1
+    assert _keys_held(core) == 1
 
 
 @pytest.mark.parametrize("target", ["other_subject", "other_item"])
@@ -279,18 +326,15 @@ def test_a_ciphertext_moved_elsewhere_does_not_open(core: Mamori, target: str) -
         None, {"name": "佐藤 一郎", "email": "b@example.jp"}, "account_admin", OFFICER, "form"
     ).subject
     to_subject, to_item = (bob, "name") if target == "other_subject" else (alice, "email")
+    read = sa.text("SELECT sealed FROM subjects WHERE id = :s")
     with core.store.engine.begin() as conn:
-        moved = conn.execute(
-            sa.text(
-                "SELECT ciphertext FROM subject_values WHERE subject_id = :s AND item = 'name'"
-            ),
-            {"s": alice},
-        ).scalar_one()
+        stored = {i: (v, c) for i, v, c in unpack(conn.execute(read, {"s": alice}).scalar_one())}
+        moved = stored["name"][1]
+        target = unpack(conn.execute(read, {"s": to_subject}).scalar_one())
+        target = [(i, v, moved if i == to_item else c) for i, v, c in target]
         conn.execute(
-            sa.text(
-                "UPDATE subject_values SET ciphertext = :c WHERE subject_id = :s AND item = :i"
-            ),
-            {"c": moved, "s": to_subject, "i": to_item},
+            sa.text("UPDATE subjects SET sealed = :c WHERE id = :s"),
+            {"c": pack(target), "s": to_subject},
         )
     core.keys.forget(to_subject)
     with pytest.raises(DecryptionError):
@@ -310,7 +354,15 @@ def test_a_correction_cannot_smuggle_in_a_my_number(core: Mamori) -> None:
 def test_subject_ids_drawn_together_look_like_ids_drawn_alone() -> None:
     many = new_subject_ids(500)
     assert len(set(many)) == 500 and new_subject_ids(0) == []
-    pattern = re.compile(r"s_[a-z2-7]{16}")
+    pattern = re.compile(r"s_[0-9a-hjkmnp-tv-z]{10}[a-z2-7]{16}")
     assert all(pattern.fullmatch(sid) for sid in [*many, new_subject_id()])
     # 80 random bits each: every base32 character takes each value somewhere
-    assert {sid[2] for sid in many} == set("abcdefghijklmnopqrstuvwxyz234567")
+    assert {sid[12] for sid in many} == set("abcdefghijklmnopqrstuvwxyz234567")
+
+
+def test_subject_ids_sort_by_the_time_they_were_made() -> None:
+    stamps = [0, 1, 31, 32, 1_000, 1_764_000_000_000, 1_764_000_000_001, 2**50 - 1]
+    ids = [new_subject_ids(1, now_ms=ms)[0] for ms in stamps]
+    assert sorted(ids) == ids and len({i[2:12] for i in ids}) == len(stamps)
+    assert ids[0][2:12] == "0" * 10 and ids[-1][2:12] == "z" * 10
+    assert new_subject_id() > new_subject_ids(1, now_ms=1_764_000_000_000)[0]

@@ -20,11 +20,13 @@ from mamori.audit._event import AuditEntry, AuditEvent, format_at, subject_tail
 from mamori.clock import Clock
 from mamori.errors import StoreError
 from mamori.store import Store
+from mamori.store.bulk import insert_rows
 from mamori.store.tables import AuditCheckpointRow
 
 __all__ = ["AuditLog", "VerifyReport"]
 
 _INSERT = "INSERT INTO audit_log (seq, hash, canonical) VALUES (?, ?, ?)"
+_COLUMNS = ("seq", "hash", "canonical")
 _SET_HEAD = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
 # Moves the head only from where this process last left it: one statement instead of a read
 # and a write when no other writer appended meanwhile (the usual case for a busy process).
@@ -244,11 +246,10 @@ class AuditLog:
                 )
             seq, prev = _chain_rows((int(row[0]), bytes(row[1])), at, parts, rows)
             cursor.execute(_SET_HEAD if qmark else _SET_HEAD.replace("?", "%s"), (seq, prev))
-        insert = _INSERT if qmark else _INSERT.replace("?", "%s")
         if len(rows) == 1:
-            cursor.execute(insert, rows[0])
+            cursor.execute(_INSERT if qmark else _INSERT.replace("?", "%s"), rows[0])
         else:
-            cursor.executemany(insert, rows)
+            insert_rows(cursor, dialect, "audit_log", _COLUMNS, rows, blobs=(1, 2))
         self._head = (seq, prev)  # checked by the next append, so a rollback is harmless
         return rows, at
 

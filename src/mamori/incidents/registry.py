@@ -50,6 +50,7 @@ from mamori.notify import Notifier, NotifyError
 from mamori.policy.model import Policy
 from mamori.store import Store, read_time
 from mamori.vault import Vault
+from mamori.vault.record import holds_item, holds_item_param
 
 __all__ = ["ACTIONS", "Incidents"]
 
@@ -303,12 +304,8 @@ class Incidents:
             where.append("s.created_at < ?")
             params.append(self._store.timestamp(created_until))
         if holding:
-            marks = ", ".join("?" * len(holding))
-            where.append(
-                "EXISTS (SELECT 1 FROM subject_values v WHERE v.subject_id = s.id "
-                f"AND v.item IN ({marks}))"
-            )
-            params.extend(holding)
+            where.append("(" + " OR ".join([holds_item("s.ledger")] * len(holding)) + ")")
+            params.extend(holds_item_param(item) for item in holding)
         cur.execute(
             self._store.sql(
                 "INSERT INTO incident_subjects (incident_id, subject_id) "

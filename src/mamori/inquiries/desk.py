@@ -66,10 +66,11 @@ _AFTER_REPLY = frozenset({InquiryStatus.answered, InquiryStatus.waiting_on_perso
 _COLUMNS = (
     "i.id, i.kind, i.channel, i.status, i.subject_id, i.lang, i.assignee, i.received_at, "
     "i.reply_days, i.due_on, i.first_reply_at, i.replies, i.contact, i.closed_at, "
-    "i.sealed_with, k.subject_id"
+    "i.sealed_with, k.id"
 )
 _E = TypeVar("_E", InquiryKind, InquiryChannel, InquiryStatus)
-_FROM = "FROM inquiries i LEFT JOIN data_keys k ON k.subject_id = i.subject_id"
+# k: the linked subject while its data key exists (not erased)
+_FROM = "FROM inquiries i LEFT JOIN subjects k ON k.id = i.subject_id AND k.wrapped IS NOT NULL"
 
 
 class InquiryDesk:

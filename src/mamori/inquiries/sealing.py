@@ -47,10 +47,7 @@ class Sealing:
         """The subject's data key, or why there is none: ``missing`` (no such subject) or
         ``erased`` (its key was destroyed)."""
         cur.execute(
-            self._store.sql(
-                "SELECT s.erased_at, k.key_id, k.kek_id, k.wrapped FROM subjects s "
-                "LEFT JOIN data_keys k ON k.subject_id = s.id WHERE s.id = ?"
-            ),
+            self._store.sql("SELECT erased_at, key_id, kek_id, wrapped FROM subjects WHERE id = ?"),
             (subject,),
         )
         row = cur.fetchone()

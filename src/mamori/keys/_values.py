@@ -10,7 +10,7 @@ __all__ = ["KeyStatus", "RotationReport", "WrappedDataKey"]
 
 @dataclass(frozen=True)
 class WrappedDataKey:
-    """A data key as stored in ``data_keys``: its id, the KEK that wraps it, the blob."""
+    """A data key as stored in its subject's row: its id, the KEK that wraps it, the blob."""
 
     key_id: bytes
     kek_id: str

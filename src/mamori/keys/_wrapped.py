@@ -1,5 +1,5 @@
-"""The two tables of wrapped keys (``data_keys``, ``service_keys``): the context each wrap
-is bound to, counts per KEK, and rewrapping in batches.
+"""Where wrapped keys are kept (``subjects`` for data keys, ``service_keys``): the context
+each wrap is bound to, counts per KEK, and rewrapping in batches.
 
 Each batch is read in one short transaction, rewrapped outside any transaction, and written
 in another short one with an ``executemany`` UPDATE that only touches a row still holding
@@ -115,7 +115,8 @@ class WrappedTable:
             on_batch(len(rows))
 
 
-DATA_KEYS = WrappedTable(Base.metadata.tables["data_keys"], "subject_id", data_key_context)
+# A subject's data key is kept in its own row (NULL once erased).
+DATA_KEYS = WrappedTable(Base.metadata.tables["subjects"], "id", data_key_context)
 SERVICE_KEYS = WrappedTable(Base.metadata.tables["service_keys"], "name", service_key_context)
 
 
@@ -125,7 +126,9 @@ def references(engine: Engine) -> dict[str, tuple[int, int]]:
     with engine.connect() as conn:
         for column, source in enumerate((DATA_KEYS, SERVICE_KEYS)):
             t = source.table
-            query = select(t.c.kek_id, func.count()).group_by(t.c.kek_id)
+            query = (
+                select(t.c.kek_id, func.count()).where(t.c.kek_id.is_not(None)).group_by(t.c.kek_id)
+            )
             for kek_id, count in conn.execute(query):
                 counts.setdefault(kek_id, [0, 0])[column] = count
     return {kek_id: (dk, sk) for kek_id, (dk, sk) in counts.items()}

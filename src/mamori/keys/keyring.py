@@ -99,7 +99,7 @@ class Keyring(Secret):
     # data keys ---------------------------------------------------------------------------
 
     def new_data_key(self, subject_id: str) -> tuple[DataKey, WrappedDataKey]:
-        """A fresh data key for ``subject_id`` and its wrapped form, to store in data_keys."""
+        """A fresh data key for ``subject_id`` and its wrapped form, to store in its subject row."""
         [(raw, key_id, key)] = generate_many(1)
         kek_id, blob = self._provider.wrap(raw, _wrapped.data_key_context(subject_id, key_id))
         self._remember(subject_id, key)
@@ -134,7 +134,7 @@ class Keyring(Secret):
         return out
 
     def open_data_key(self, subject_id: str, key_id: bytes, kek_id: str, wrapped: bytes) -> DataKey:
-        """The subject's data key from its data_keys row (cached); UnwrapError if it fails."""
+        """The subject's data key from its subject row (cached); UnwrapError if it fails."""
         with self._lock:
             hit = self._cache.get(subject_id)
             if hit is not None and hit[0] == key_id:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mamori.store import Store, read_time
+from mamori.vault.record import read_ledger
 
 __all__ = ["Activity", "SubjectFacts", "fold_audit", "load_facts"]
 
@@ -170,18 +171,13 @@ def load_facts(
         facts = {sid: SubjectFacts(sid) for sid in ids}
         marks = _marks(store, len(ids))
         with store.transaction(write=False) as cur:
-            cur.execute(
-                store.sql(
-                    "SELECT subject_id, item, purpose, collected_at FROM subject_values "
-                    f"WHERE subject_id IN ({marks})"
-                ),
-                ids,
-            )
-            for sid, item, purpose, at in cur.fetchall():
-                fact, when = facts[sid], read_time(at)
-                fact.values[str(item)] = when
-                if purpose in declared:
-                    _newest(fact.collected, str(purpose), when)
+            cur.execute(store.sql(f"SELECT id, ledger FROM subjects WHERE id IN ({marks})"), ids)
+            for sid, ledger in cur.fetchall():
+                fact = facts[sid]
+                for item, held in read_ledger(ledger).items():
+                    fact.values[item] = held.collected_at
+                    if held.purpose in declared:
+                        _newest(fact.collected, held.purpose, held.collected_at)
             cur.execute(
                 store.sql(
                     "SELECT subject_id, key, at FROM retention_activity "

@@ -30,6 +30,7 @@ from mamori.retention.evaluate import evaluate
 from mamori.retention.facts import SubjectFacts, fold_audit, load_facts
 from mamori.retention.model import REASON_PREFIX, Due, Method, RetentionRefused, RunReport
 from mamori.store import Store, read_date, read_time
+from mamori.vault.record import read_ledger
 from mamori.vault.shred import remove_items, shred
 
 __all__ = ["MARKED_EVENTS", "Retention"]
@@ -300,11 +301,10 @@ class Retention:
                 lock_subject(cur, store.dialect, subject)
             except SubjectNotFound:
                 return []  # erased meanwhile: nothing of it is left to dispose of
-            cur.execute(
-                store.sql("SELECT item, collected_at FROM subject_values WHERE subject_id = ?"),
-                (subject,),
-            )
-            held = {str(item): read_time(at) for item, at in cur.fetchall()}
+            cur.execute(store.sql("SELECT ledger FROM subjects WHERE id = ?"), (subject,))
+            row = cur.fetchone()
+            ledger = read_ledger(row[0] if row is not None else None)
+            held = {item: h.collected_at for item, h in ledger.items()}
             done: list[Due] = []
             for due in dues:
                 items = tuple(i for i in due.items if held.get(i) == facts.values.get(i))

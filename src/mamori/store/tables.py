@@ -13,12 +13,10 @@ __all__ = [
     "AuditHeadRow",
     "Base",
     "BlindIndexRow",
-    "DataKeyRow",
     "DisposalRow",
     "PolicyVersionRow",
     "ServiceKeyRow",
     "SubjectRow",
-    "SubjectValueRow",
 ]
 
 
@@ -41,7 +39,10 @@ class PolicyVersionRow(Base):
 
 
 class SubjectRow(Base):
-    """A person whose data mamori holds, by an opaque id (never an email)."""
+    """A person whose data mamori holds, by an opaque id (never an email), with their data
+    key wrapped by a key-encryption key and their values, each encrypted under that key
+    (``sealed``, ``ledger``: see ``mamori.vault.record``). Erasure empties the key and value
+    columns and sets ``erased_at``; the row stays."""
 
     __tablename__ = "subjects"
 
@@ -49,35 +50,11 @@ class SubjectRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     source: Mapped[str] = mapped_column(String(200))
     erased_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class DataKeyRow(Base):
-    """A subject's data key, wrapped by a key-encryption key. Erasure deletes the row."""
-
-    __tablename__ = "data_keys"
-
-    subject_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True
-    )
-    key_id: Mapped[bytes] = mapped_column(LargeBinary(16))
-    kek_id: Mapped[str] = mapped_column(String(80), index=True)
-    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-
-
-class SubjectValueRow(Base):
-    """The current value of one item of one subject, encrypted under the subject's data key."""
-
-    __tablename__ = "subject_values"
-
-    subject_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True
-    )
-    item: Mapped[str] = mapped_column(String(64), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
-    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    purpose: Mapped[str] = mapped_column(String(64))
-    collected_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    key_id: Mapped[bytes | None] = mapped_column(LargeBinary(16), nullable=True)
+    kek_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    wrapped: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    ledger: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class BlindIndexRow(Base):

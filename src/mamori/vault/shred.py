@@ -8,32 +8,38 @@ from collections.abc import Sequence
 from typing import Any
 
 from mamori.store import Store
+from mamori.vault.record import ledger_entries, ledger_text, pack, read_ledger, unpack
 
 __all__ = ["remove_items", "shred"]
 
-_SUBJECT_ROWS = (
-    "DELETE FROM subject_values WHERE subject_id = ?",
-    "DELETE FROM blind_indexes WHERE subject_id = ?",
-    "DELETE FROM data_keys WHERE subject_id = ?",
+_SHRED = (
+    "UPDATE subjects SET erased_at = ?, key_id = NULL, kek_id = NULL, wrapped = NULL, "
+    "ledger = NULL, sealed = NULL WHERE id = ?"
 )
-_MARK_ERASED = "UPDATE subjects SET erased_at = ? WHERE id = ?"
-_ITEM_ROWS = (
-    "DELETE FROM subject_values WHERE subject_id = ? AND item = ?",
-    "DELETE FROM blind_indexes WHERE subject_id = ? AND item = ?",
-)
+_DROP_INDEXES = "DELETE FROM blind_indexes WHERE subject_id = ?"
+_DROP_INDEX = "DELETE FROM blind_indexes WHERE subject_id = ? AND item = ?"
+_READ = "SELECT ledger, sealed FROM subjects WHERE id = ?"
+_WRITE = "UPDATE subjects SET ledger = ?, sealed = ? WHERE id = ?"
 
 
 def shred(cur: Any, store: Store, subject: str, at: dt.datetime) -> None:
-    """Delete the subject's values, blind indexes and data key; the subject row stays,
-    marked erased at ``at``. The caller writes the disposal record and the audit entry in
-    the same transaction, then (after commit) drops the cached key (``Keyring.forget``) and
-    pushes freed pages out of SQLite's log (``Store.purge_freed``)."""
-    for statement in _SUBJECT_ROWS:
-        cur.execute(store.sql(statement), (subject,))
-    cur.execute(store.sql(_MARK_ERASED), (store.timestamp(at), subject))
+    """Destroy the subject's wrapped data key and values and delete its blind indexes; the
+    subject row stays, marked erased at ``at``. The caller writes the disposal record and
+    the audit entry in the same transaction, then (after commit) drops the cached key
+    (``Keyring.forget``) and pushes freed pages out of SQLite's log (``Store.purge_freed``)."""
+    cur.execute(store.sql(_DROP_INDEXES), (subject,))
+    cur.execute(store.sql(_SHRED), (store.timestamp(at), subject))
 
 
 def remove_items(cur: Any, store: Store, subject: str, items: Sequence[str]) -> None:
     """Delete some items' values and blind indexes; the subject and its key stay."""
-    for statement in _ITEM_ROWS:
-        cur.executemany(store.sql(statement), [(subject, item) for item in items])
+    cur.execute(store.sql(_READ), (subject,))
+    row = cur.fetchone()
+    if row is None:
+        return
+    gone = set(items)
+    held = {i: h for i, h in read_ledger(row[0]).items() if i not in gone}
+    kept = [v for v in unpack(bytes(row[1] or b"")) if v[0] not in gone]
+    ledger = ledger_text(ledger_entries(held)) if kept else None
+    cur.execute(store.sql(_WRITE), (ledger, pack(kept) if kept else None, subject))
+    cur.executemany(store.sql(_DROP_INDEX), [(subject, item) for item in items])

@@ -12,8 +12,12 @@ import base64
 import datetime as dt
 import json
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any, NamedTuple
 
 from mamori.access import (
@@ -32,8 +36,20 @@ from mamori.errors import AccessDenied, CollectRefused, SubjectNotFound
 from mamori.keys import DataKey, Keyring, value_aad
 from mamori.policy.model import Normaliser, Policy
 from mamori.store import Store, read_time
+from mamori.store.bulk import insert_rows
 from mamori.vault._sql import Statements
-from mamori.vault.normalise import InvalidValue, is_my_number, normalise
+from mamori.vault.normalise import InvalidValue, is_my_number, normalise, normaliser_function
+from mamori.vault.record import (
+    Held,
+    holds_item,
+    holds_item_param,
+    iso,
+    ledger_entries,
+    ledger_text,
+    pack,
+    read_ledger,
+    unpack,
+)
 from mamori.vault.results import Collected, Corrected, Erased, Refused, Use
 from mamori.vault.shred import shred
 
@@ -42,23 +58,50 @@ __all__ = ["SEARCHABLE", "Vault"]
 # Items with these normalisers get a blind index, so a subject can be found by them.
 SEARCHABLE = frozenset({Normaliser.email, Normaliser.phone, Normaliser.token})
 _READ_CHUNK = 500
-# Up to this many named items, a use reads each as two columns of one row per subject
-# (a primary-key look-up per item), instead of a row per value.
-_PIVOT_ITEMS = 32
+_ONES = repeat(1)  # the version of every value of a new subject
+_SUBJECTS = ("id", "created_at", "source", "key_id", "kek_id", "wrapped", "ledger", "sealed")
+_INDEXES = ("item", "digest", "subject_id")
 _TEMPLATE_LIMIT = 1024  # audit events of uses differ per subject only in its id
 
 
+_SORTED_BASE32 = "0123456789abcdefghjkmnpqrstvwxyz"  # in ASCII order, like the numbers
+
+
 def new_subject_id() -> str:
-    """An opaque id: 's_' and 16 base32 characters (80 random bits)."""
+    """An opaque id: 's_', the time in milliseconds (10 characters of a base-32 alphabet
+    in ASCII order) and 80 random bits (16 base32 characters). Ids made later sort later,
+    so a table keyed by subject takes new rows at its end instead of all over its B-tree;
+    the id tells nothing about the person but when the record was made."""
     return new_subject_ids(1)[0]
 
 
-def new_subject_ids(count: int) -> list[str]:
-    """``count`` ids as :func:`new_subject_id` makes them, from one draw of random bytes:
-    base32 turns each 10 bytes into 16 characters on their own, so one encoding of
-    ``10 * count`` bytes is the ids one after another."""
+def new_subject_ids(count: int, *, now_ms: int | None = None) -> list[str]:
+    """``count`` ids as :func:`new_subject_id` makes them, from one clock reading and one
+    draw of random bytes: base32 turns each 10 bytes into 16 characters on their own, so
+    one encoding of ``10 * count`` bytes is the random parts one after another."""
+    ms = time.time_ns() // 1_000_000 if now_ms is None else now_ms
+    stamp = "".join(_SORTED_BASE32[(ms >> shift) & 31] for shift in range(45, -5, -5))
     text = base64.b32encode(secrets.token_bytes(10 * count)).decode("ascii").lower()
-    return ["s_" + text[at : at + 16] for at in range(0, 16 * count, 16)]
+    return [f"s_{stamp}{text[at : at + 16]}" for at in range(0, 16 * count, 16)]
+
+
+class _Check(NamedTuple):
+    """How an item's values are checked: its normaliser, and whether it is a My Number
+    item lawful for the purpose (True/False) or an item of another kind (None)."""
+
+    normalise: Callable[[object], str]
+    my_number: bool | None
+
+
+class _Made(NamedTuple):
+    """A batch's new subjects, made before its transaction: the results in batch order
+    (None for rows about existing subjects), the subject rows, the blind-index rows, and
+    whether the batch also has existing subjects."""
+
+    results: list[Collected | Refused | None]
+    subjects: list[tuple[Any, ...]]
+    indexes: list[tuple[str, bytes, str]]
+    existing: bool
 
 
 class _UseSpec(NamedTuple):
@@ -75,10 +118,27 @@ class _UseSpec(NamedTuple):
 
 @dataclass
 class _Subject:
+    """A subject as a change reads it: its opened key, what it holds and the sealed
+    values (item -> (version, ciphertext))."""
+
     id: str
     erased: bool
     key: DataKey | None
-    versions: dict[str, int] = field(default_factory=dict)
+    held: dict[str, Held] = field(default_factory=dict)
+    values: dict[str, tuple[int, bytes]] = field(default_factory=dict)
+
+    def put(
+        self, item: str, version: int, ciphertext: bytes, purpose: str, at: dt.datetime
+    ) -> None:
+        self.values[item] = (version, ciphertext)
+        self.held[item] = Held(version, purpose, at)
+
+    def columns(self) -> tuple[str | None, bytes | None]:
+        """The (ledger, sealed) columns of what the subject now holds."""
+        if not self.values:
+            return None, None
+        ledger = ledger_text(ledger_entries(self.held))
+        return ledger, pack((i, v, c) for i, (v, c) in self.values.items())
 
 
 class _Reading:
@@ -113,8 +173,10 @@ class Vault:
         self._clock = clock
         self._access = access
         self._sql = Statements.for_engine(store.engine)
-        self._use_sql: dict[tuple[int, int], str] = {}
+        self._use_sql: dict[int, str] = {}
         self._templates: dict[tuple[Any, ...], AuditEvent] = {}
+        self._writer_pool: ThreadPoolExecutor | None = None
+        self._writer_lock = threading.Lock()
 
     # -- collection ------------------------------------------------------------------
 
@@ -158,23 +220,83 @@ class Vault:
         if not decision.allowed:
             self._record_deny(decision, "collect")
             raise AccessDenied(decision.reasons)
+        batches = self._batches(policy, access, rows, purpose, actor, batch_size)
+        first = next(batches, None)
+        second = next(batches, None) if first is not None else None
+        if first is None:
+            return
+        if second is None:  # one batch: written on this thread
+            yield from self._flush(
+                policy,
+                self._make(policy, first[0], purpose, source),
+                *first,
+                purpose,
+                actor,
+                source,
+            )
+            return
+        # Several batches: the next batch is normalised and encrypted on this thread while
+        # the writer thread stores the one before (its inserts run without the GIL).
+        pending: Future[list[Collected | Refused]] | None = None
+        try:
+            for batch, refused in chain((first, second), batches):
+                made = self._make(policy, batch, purpose, source)
+                if pending is not None:
+                    done, pending = pending.result(), None
+                    yield from done
+                pending = self._writer().submit(
+                    self._flush, policy, made, batch, refused, purpose, actor, source
+                )
+            if pending is not None:
+                done, pending = pending.result(), None
+                yield from done
+        finally:
+            if pending is not None:  # the caller stopped early: the batch still completes
+                wait([pending])
+
+    def _batches(
+        self,
+        policy: Policy,
+        access: AccessPolicy,
+        rows: Iterable[tuple[str | None, Mapping[str, object]]],
+        purpose: str,
+        actor: Actor,
+        batch_size: int,
+    ) -> Iterator[tuple[list[tuple[int, str | None, dict[str, str]]], list[Refused]]]:
+        """The rows normalised and checked, ``batch_size`` at a time: (accepted, refused)."""
         batch: list[tuple[int, str | None, dict[str, str]]] = []
         refused: list[Refused] = []
+        plan = self._plan(policy, access, purpose, actor)
         for index, (subject, raw) in enumerate(rows):
-            problems, clean = self._prepare(policy, access, purpose, actor, raw)
+            problems, clean = self._prepare(policy, access, purpose, actor, raw, plan)
             if problems:
                 refused.append(Refused(index, problems))
             else:
                 batch.append((index, subject, clean))
             if len(batch) + len(refused) >= batch_size:
-                yield from self._flush(policy, batch, refused, purpose, actor, source)
+                yield batch, refused
                 batch, refused = [], []
         if batch or refused:
-            yield from self._flush(policy, batch, refused, purpose, actor, source)
+            yield batch, refused
+
+    def _writer(self) -> ThreadPoolExecutor:
+        """The thread that writes batches of a multi-batch collection (made on first use)."""
+        with self._writer_lock:
+            if self._writer_pool is None:
+                self._writer_pool = ThreadPoolExecutor(1, thread_name_prefix="mamori-vault")
+            return self._writer_pool
+
+    def close(self) -> None:
+        """Stop the writer thread, if one was started (after its batch completes)."""
+        with self._writer_lock:
+            pool, self._writer_pool = self._writer_pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def _flush(
         self,
         policy: Policy,
+        made: _Made,
         batch: list[tuple[int, str | None, dict[str, str]]],
         refused: list[Refused],
         purpose: str,
@@ -182,7 +304,7 @@ class Vault:
         source: str,
     ) -> list[Collected | Refused]:
         """Write a batch; results come back in the order the rows were given."""
-        written = self._write_batch(policy, batch, purpose, actor, source) if batch else []
+        written = self._write_batch(policy, made, batch, purpose, actor, source) if batch else []
         if not refused:
             return written
         return sorted([*written, *refused], key=lambda r: r.index)
@@ -194,81 +316,122 @@ class Vault:
         purpose: str | None,
         actor: Actor,
         raw: Mapping[str, object],
+        plan: dict[str, _Check | str] | None = None,
     ) -> tuple[dict[str, str], dict[str, str]]:
         """Problems per item, and the normalised values, for a collection (``purpose``
-        given: each item must be needed by it) or a correction (``purpose`` None)."""
+        given: each item must be needed by it) or a correction (``purpose`` None).
+        ``plan``: what :meth:`_plan` made for these arguments, to reuse over many rows."""
+        if plan is None:
+            plan = self._plan(policy, access, purpose, actor)
         problems: dict[str, str] = {}
         clean: dict[str, str] = {}
-        needed = access.purpose_items(purpose) if purpose is not None else None
-        role_items = access.role_items(actor.role)
         if not raw:
             problems["-"] = "no_values"
         for item_id, value in raw.items():
-            item = policy.items.get(item_id)
-            if item is None:
-                problems[item_id] = "item_unknown"
-            elif needed is not None and item_id not in needed:
-                problems[item_id] = "not_needed_by_purpose"
-            elif item_id not in role_items:
-                problems[item_id] = "role_lacks_item"
-            else:
-                try:
-                    normal = normalise(item.normaliser, value)
-                except InvalidValue as exc:
-                    problems[item_id] = exc.reason
-                    continue
-                is_mn = item.normaliser is Normaliser.my_number
-                lawful = is_mn and _my_number_lawful(policy, item_id, purpose)
-                if (is_mn and not lawful) or (not is_mn and is_my_number(normal)):
-                    problems[item_id] = "my_number_refused"
-                    continue
-                clean[item_id] = normal
+            check = plan.get(item_id, "item_unknown")
+            if isinstance(check, str):
+                problems[item_id] = check
+                continue
+            try:
+                normal = check.normalise(value)
+            except InvalidValue as exc:
+                problems[item_id] = exc.reason
+                continue
+            # A My Number only where the policy gives it a lawful use; nowhere else.
+            my_number = check.my_number
+            if my_number is False or (my_number is None and is_my_number(normal)):
+                problems[item_id] = "my_number_refused"
+                continue
+            clean[item_id] = normal
         return problems, clean
+
+    @staticmethod
+    def _plan(
+        policy: Policy, access: AccessPolicy, purpose: str | None, actor: Actor
+    ) -> dict[str, _Check | str]:
+        """For each declared item: the reason it is refused outright, or its normaliser
+        and whether it holds a My Number (True: lawful here, False: not, None: an item
+        of another kind, whose values are checked for one)."""
+        needed = access.purpose_items(purpose) if purpose is not None else None
+        role_items = access.role_items(actor.role)
+        plan: dict[str, _Check | str] = {}
+        for item_id, item in policy.items.items():
+            if needed is not None and item_id not in needed:
+                plan[item_id] = "not_needed_by_purpose"
+            elif item_id not in role_items:
+                plan[item_id] = "role_lacks_item"
+            else:
+                my_number: bool | None = None
+                if item.normaliser is Normaliser.my_number:
+                    my_number = _my_number_lawful(policy, item_id, purpose)
+                plan[item_id] = _Check(normaliser_function(item.normaliser), my_number)
+        return plan
+
+    def _make(
+        self,
+        policy: Policy,
+        batch: list[tuple[int, str | None, dict[str, str]]],
+        purpose: str,
+        source: str,
+    ) -> _Made:
+        """The rows of a batch's new subjects, made whole (ids, data keys, ciphertexts,
+        blind indexes) before any transaction; existing subjects are left to the write."""
+        now = self._clock.now()
+        ts = self._sql.timestamp(now)
+        blind = self._keys.blind_index()
+        searchable = frozenset(i for i, d in policy.items.items() if d.normaliser in SEARCHABLE)
+        # None: an existing subject, settled in the transaction
+        results: list[Collected | Refused | None] = [None] * len(batch)
+        subjects: list[tuple[Any, ...]] = []
+        index_rows: list[tuple[str, bytes, str]] = []
+        rows = [(at, row) for at, row in enumerate(batch) if row[1] is None]
+        ledgers: dict[tuple[str, ...], str] = {}  # new subjects' ledgers differ only by items
+        stamp = iso(now)
+        # New subjects in the order of their ids (which start with the time): each table
+        # takes its rows in key order, appended at the end of its B-tree.
+        made = sorted(zip(new_subject_ids(len(rows)), rows, strict=True))
+        keys = self._keys.new_data_keys([sid for sid, _ in made])
+        for (sid, (at, (index, _, clean))), (key, wrapped) in zip(made, keys, strict=True):
+            items = tuple(clean)
+            ciphertexts = key.encrypt_values(sid, [(i, 1, v.encode()) for i, v in clean.items()])
+            ledger = ledgers.get(items)
+            if ledger is None:
+                ledger = ledgers[items] = ledger_text(dict.fromkeys(items, (1, purpose, stamp)))
+            sealed = pack(zip(items, _ONES, ciphertexts, strict=False))
+            subjects.append(
+                (sid, ts, source, wrapped.key_id, wrapped.kek_id, wrapped.wrapped, ledger, sealed)
+            )
+            for item_id in searchable.intersection(items):
+                index_rows.append((item_id, blind.digest(item_id, clean[item_id]), sid))
+            results[at] = Collected(sid, True, items, dict.fromkeys(items, 1), index)
+        return _Made(results, subjects, index_rows, len(rows) < len(batch))
 
     def _write_batch(
         self,
         policy: Policy,
+        made: _Made,
         batch: list[tuple[int, str | None, dict[str, str]]],
         purpose: str,
         actor: Actor,
         source: str,
     ) -> list[Collected | Refused]:
-        """New subjects are made whole (ids, data keys, ciphertexts, blind indexes) before
-        the write transaction begins; values for existing subjects are encrypted inside it,
-        under the versions it reads. The rows go in with one statement per table."""
+        """One transaction: values for existing subjects encrypted under the versions it
+        reads, then every row and audit entry of the batch, one statement per table."""
         sql = self._sql
-        ts = sql.timestamp(self._clock.now())
+        now = self._clock.now()
         blind = self._keys.blind_index()
         searchable = frozenset(i for i, d in policy.items.items() if d.normaliser in SEARCHABLE)
-        new_key = self._keys.new_data_key
-        # None: an existing subject, settled in the transaction
-        results: list[Collected | Refused | None] = [None] * len(batch)
-        new_subjects: list[tuple[Any, ...]] = []
-        new_keys: list[tuple[Any, ...]] = []
-        new_values: list[tuple[Any, ...]] = []
-        index_rows: list[tuple[str, bytes, str]] = []
-        rows = [(at, row) for at, row in enumerate(batch) if row[1] is None]
-        fresh = len(rows)
-        # New subjects in the order of their (random) ids: each table then takes its rows
-        # in key order, which its B-tree inserts faster than rows all over it.
-        for sid, (at, (index, _, clean)) in sorted(zip(new_subject_ids(fresh), rows, strict=True)):
-            key, wrapped = new_key(sid)
-            new_subjects.append((sid, ts, source))
-            new_keys.append((sid, wrapped.key_id, wrapped.kek_id, wrapped.wrapped, ts))
-            ciphertexts = key.encrypt_values(sid, [(i, 1, v.encode()) for i, v in clean.items()])
-            for (item_id, value), ciphertext in zip(clean.items(), ciphertexts, strict=True):
-                new_values.append((sid, item_id, 1, ciphertext, purpose, ts))
-                if item_id in searchable:
-                    index_rows.append((item_id, blind.digest(item_id, value), sid))
-            results[at] = Collected(sid, True, tuple(clean), dict.fromkeys(clean, 1), index)
+        results = list(made.results)
+        index_rows = list(made.indexes)
+
         templates: dict[tuple[tuple[str, ...], bool], AuditEvent] = {}
         chosen: list[AuditEvent] = []
         about: list[str | None] = []
         with self._store.transaction() as cur:
-            changed: list[tuple[Any, ...]] = []
+            changed: dict[str, _Subject] = {}
             stale_index: list[tuple[str, str]] = []
             later_index: dict[tuple[str, str], bytes] = {}
-            if fresh < len(batch):
+            if made.existing:
                 known = self._load(cur, [s for _, s, _ in batch if s is not None])
                 for at, (index, subject_id, clean) in enumerate(batch):
                     if subject_id is None:
@@ -280,14 +443,15 @@ class Vault:
                         continue
                     versions: dict[str, int] = {}
                     for item_id, value in clean.items():
-                        version = found.versions.get(item_id, 0) + 1
-                        found.versions[item_id] = versions[item_id] = version
+                        version = found.values.get(item_id, (0, b""))[0] + 1
+                        versions[item_id] = version
                         aad = value_aad(subject_id, item_id, version)
                         ciphertext = found.key.encrypt(value.encode("utf-8"), aad)
-                        changed.append((subject_id, item_id, version, ciphertext, purpose, ts))
+                        found.put(item_id, version, ciphertext, purpose, now)
                         if item_id in searchable:
                             stale_index.append((subject_id, item_id))
                             later_index[(subject_id, item_id)] = blind.digest(item_id, value)
+                    changed[subject_id] = found
                     results[at] = Collected(subject_id, False, tuple(clean), versions, index)
             for result in results:
                 if isinstance(result, Collected):
@@ -307,13 +471,11 @@ class Vault:
                         )
                     chosen.append(template)
                     about.append(result.subject)
-            self._many(cur, sql.insert_subject, new_subjects)
-            self._many(cur, sql.insert_data_key, new_keys)
-            self._many(cur, sql.insert_value, new_values)
-            self._many(cur, sql.upsert_value, changed)
+            insert_rows(cur, sql.dialect, "subjects", _SUBJECTS, made.subjects, blobs=(3, 5, 7))
+            self._many(cur, sql.update_values, [(*r.columns(), sid) for sid, r in changed.items()])
             self._many(cur, sql.delete_index, stale_index)
             index_rows += [(item, digest, sid) for (sid, item), digest in later_index.items()]
-            self._many(cur, sql.insert_index, index_rows)
+            insert_rows(cur, sql.dialect, "blind_indexes", _INDEXES, index_rows, blobs=(1,))
             self._audit.append_about(cur, sql.dialect, chosen, about)
         return [r for r in results if r is not None]
 
@@ -323,24 +485,20 @@ class Vault:
             cur.executemany(statement, rows)
 
     def _load(self, cur: Any, ids: Sequence[str], *, lock: bool = True) -> dict[str, _Subject]:
-        """Subjects (with their data key opened) and the versions of their values."""
+        """Subjects with their data key opened, what they hold and their sealed values."""
         out: dict[str, _Subject] = {}
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), _READ_CHUNK):
             chunk = unique[start : start + _READ_CHUNK]
-            sql = self._sql.read_subjects(len(chunk), lock=lock)
-            cur.execute(sql, chunk)
-            for sid, erased_at, key_id, kek_id, wrapped in cur.fetchall():
+            cur.execute(self._sql.read_subjects(len(chunk), lock=lock), chunk)
+            for sid, erased_at, key_id, kek_id, wrapped, ledger, sealed in cur.fetchall():
                 key = None
                 if wrapped is not None and erased_at is None:
                     key = self._keys.open_data_key(sid, bytes(key_id), kek_id, bytes(wrapped))
-                out[sid] = _Subject(sid, erased_at is not None, key)
-            sql = self._sql.read_versions(len(chunk))
-            cur.execute(sql, chunk)
-            for sid, item, version in cur.fetchall():
-                record = out.get(sid)
-                if record is not None:
-                    record.versions[item] = version
+                record = out[sid] = _Subject(sid, erased_at is not None, key)
+                record.held = read_ledger(ledger)
+                if sealed is not None:
+                    record.values = {i: (v, c) for i, v, c in unpack(bytes(sealed))}
         return out
 
     # -- lookup ----------------------------------------------------------------------
@@ -421,13 +579,13 @@ class Vault:
         last = ""
         mark = self._sql.mark
         sql = (
-            "SELECT v.subject_id FROM subject_values v JOIN subjects s ON s.id = v.subject_id "
-            f"WHERE v.item = {mark} AND v.subject_id > {mark} AND s.erased_at IS NULL "
-            f"ORDER BY v.subject_id LIMIT {_READ_CHUNK}"
+            f"SELECT s.id FROM subjects s WHERE s.id > {mark} AND s.erased_at IS NULL "
+            f"AND {holds_item().replace('?', mark)} ORDER BY s.id LIMIT {_READ_CHUNK}"
         )
+        pattern = holds_item_param(item)
         while True:
             with self._store.transaction(write=False) as cur:
-                cur.execute(sql, (item, last))
+                cur.execute(sql, (last, pattern))
                 page = [row[0] for row in cur.fetchall()]
             yield from page
             if len(page) < _READ_CHUNK:
@@ -539,54 +697,39 @@ class Vault:
         self, cur: Any, ids: Sequence[str], items: Sequence[str] | None
     ) -> dict[str, _Reading]:
         """Subjects with their data key opened, their consent choices and suspended scopes,
-        and the ciphertexts of ``items`` (all of them when None): one statement per chunk
-        of subjects, one row per subject when the items are named."""
+        and the (item, version, ciphertext) of ``items`` they hold (all, by item, when
+        None): one statement per chunk of subjects, one row per subject."""
         out: dict[str, _Reading] = {}
         unique = list(dict.fromkeys(ids))
         open_key = self._keys.open_data_key
         now = self._clock.now()
-
-        def reading(row: Any) -> _Reading:
-            sid, erased_at, key_id, kek_id, wrapped, consents, scopes = row[:7]
-            key = None
-            if wrapped is not None and erased_at is None:
-                key = open_key(sid, bytes(key_id), kek_id, bytes(wrapped))
-            record = _Reading(sid, erased_at is not None, key)
-            if consents is not None:
-                record.consents = ConsentView.from_text(consents, now)
-            if scopes is not None and scopes != "{}":
-                record.suspended = frozenset(json.loads(scopes))
-            return record
-
-        named = items is not None and 0 < len(items) <= _PIVOT_ITEMS
-        sqlite = self._sql.dialect == "sqlite"
+        wanted = None if items is None else {item: at for at, item in enumerate(items)}
+        order = None if items is None else list(items)
         for start in range(0, len(unique), _READ_CHUNK):
             chunk = unique[start : start + _READ_CHUNK]
-            shape = (len(chunk), len(items) if named and items is not None else 0)
-            sql = self._use_sql.get(shape)
+            sql = self._use_sql.get(len(chunk))
             if sql is None:
-                sql = self._use_sql[shape] = self._sql.read_for_use(*shape)
-            if named and items is not None:
-                cur.execute(sql, (*items, *chunk))
-                for row in cur:
-                    record = out[row[0]] = reading(row)
-                    found = zip(items, row[7::2], row[8::2], strict=True)
-                    if sqlite:  # blobs come back as bytes
-                        record.stored = [v for v in found if v[1] is not None]
-                    else:
-                        record.stored = [(i, n, bytes(c)) for i, n, c in found if n is not None]
-                continue
+                sql = self._use_sql[len(chunk)] = self._sql.read_for_use(len(chunk))
             cur.execute(sql, chunk)
-            for row in cur:
-                record = out.get(row[0]) or out.setdefault(row[0], reading(row))
-                item, version, ciphertext = row[7:]
-                if item is not None:
-                    record.stored.append((item, version, bytes(ciphertext)))
-        if not named:
-            for record in out.values():
-                held = {s[0]: s for s in record.stored}
-                wanted = sorted(held) if items is None else [i for i in items if i in held]
-                record.stored = [held[i] for i in wanted]
+            for sid, erased_at, key_id, kek_id, wrapped, consents, scopes, sealed in cur:
+                key = None
+                if wrapped is not None and erased_at is None:
+                    key = open_key(sid, bytes(key_id), kek_id, bytes(wrapped))
+                record = out[sid] = _Reading(sid, erased_at is not None, key)
+                if consents is not None:
+                    record.consents = ConsentView.from_text(consents, now)
+                if scopes is not None and scopes != "{}":
+                    record.suspended = frozenset(json.loads(scopes))
+                if sealed is None:
+                    continue
+                stored = unpack(bytes(sealed))
+                if wanted is None:
+                    stored.sort()
+                elif [s[0] for s in stored] != order:
+                    position: dict[str, int] = wanted
+                    stored = [s for s in stored if s[0] in position]
+                    stored.sort(key=lambda s: position[s[0]])
+                record.stored = stored
         return out
 
     def _use_template(
@@ -634,20 +777,18 @@ class Vault:
             record = self._live(cur, subject)
             assert record.key is not None
             versions: dict[str, int] = {}
-            rows, stale, index = [], [], []
+            stale, index = [], []
             for item_id, value in clean.items():
-                version = record.versions.get(item_id, 0) + 1
+                version = record.values.get(item_id, (0, b""))[0] + 1
                 versions[item_id] = version
                 ciphertext = record.key.encrypt(
                     value.encode(), value_aad(subject, item_id, version)
                 )
-                rows.append(
-                    (subject, item_id, version, ciphertext, "correction", self._sql.timestamp(now))
-                )
+                record.put(item_id, version, ciphertext, "correction", now)
                 if policy.items[item_id].normaliser in SEARCHABLE:
                     stale.append((subject, item_id))
                     index.append((item_id, blind.digest(item_id, value), subject))
-            self._many(cur, self._sql.upsert_value, rows)
+            cur.execute(self._sql.update_values, (*record.columns(), subject))
             self._many(cur, self._sql.delete_index, stale)
             self._many(cur, self._sql.insert_index, index)
             event = AuditEvent(
@@ -667,7 +808,7 @@ class Vault:
         now = self._clock.now()
         with self._store.transaction() as cur:
             record = self._live(cur, subject)
-            items = tuple(sorted(record.versions))
+            items = tuple(sorted(record.values))
             lacking = [i for i in items if i not in access.role_items(actor.role)]
             if lacking or actor.role not in access.policy.roles:
                 raise AccessDenied(

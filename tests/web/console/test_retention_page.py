@@ -11,14 +11,14 @@ from tests.web.console.conftest import Staff, log_in
 
 from mamori.clock import FixedClock
 from mamori.core import Mamori
+from mamori.vault.record import unpack
 
 
 def _held(core: Mamori, subject: str) -> set[str]:
     with core.store.transaction(write=False) as cur:
-        cur.execute(
-            core.store.sql("SELECT item FROM subject_values WHERE subject_id = ?"), (subject,)
-        )
-        return {str(row[0]) for row in cur.fetchall()}
+        cur.execute(core.store.sql("SELECT sealed FROM subjects WHERE id = ?"), (subject,))
+        row = cur.fetchone()
+    return {item for item, _, _ in unpack(bytes(row[0] or b""))} if row else set()
 
 
 def test_who_may_open_the_retention_page(
