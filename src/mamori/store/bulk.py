@@ -5,7 +5,9 @@ writing a batch then competes with the thread preparing the next one at every ro
 SQLite :func:`insert_rows` sends a batch as two parameters, the rows as a JSON array and
 their binary columns concatenated into one blob, and inserts them with one ``INSERT ...
 SELECT`` over ``json_each``, which runs inside SQLite from start to end without the GIL.
-Other databases take ``executemany`` (their drivers release the GIL while they wait).
+On PostgreSQL (psycopg 3) a batch is streamed with ``COPY ... FROM STDIN``; the server
+stores it in its own process while the client goes on. Other databases take
+``executemany`` (their drivers release the GIL while they wait).
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ def insert_rows(
     if not rows:
         return
     per_row, bulk = _statements(table, tuple(columns), frozenset(blobs))
+    if dialect == "postgresql" and len(rows) >= _BULK_FROM and hasattr(cur, "copy"):
+        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     if dialect != "sqlite":
         cur.executemany(per_row.replace("?", "%s"), rows)
         return

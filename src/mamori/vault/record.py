@@ -55,19 +55,31 @@ class Held:
     collected_at: dt.datetime
 
 
+_LENGTH = struct.Struct(">I").pack
+_heads: dict[tuple[str, int], bytes] = {}  # (item, version) -> its bytes before the length
+_names: dict[bytes, str] = {}  # an item's stored bytes -> its id
+
+
+def _head(item: str, version: int) -> bytes:
+    name = item.encode()
+    if not 0 < len(name) <= _ITEM_MAX:
+        raise ValueError("an item id is 1 to 255 bytes")
+    head = bytes((len(name),)) + name + version.to_bytes(4, "big")
+    if len(_heads) < 100_000:
+        _heads[(item, version)] = head
+    return head
+
+
 def pack(values: Iterable[tuple[str, int, bytes]]) -> bytes:
     """The ``sealed`` bytes of (item, version, ciphertext) triples."""
-    out = bytearray()
-    head = _HEAD.pack
+    parts: list[bytes] = []
+    add = parts.append
+    heads = _heads
     for item, version, ciphertext in values:
-        name = item.encode()
-        if not 0 < len(name) <= _ITEM_MAX:
-            raise ValueError("an item id is 1 to 255 bytes")
-        out.append(len(name))
-        out += name
-        out += head(version, len(ciphertext))
-        out += ciphertext
-    return bytes(out)
+        add(heads.get((item, version)) or _head(item, version))
+        add(_LENGTH(len(ciphertext)))
+        add(ciphertext)
+    return b"".join(parts)
 
 
 def unpack(sealed: bytes) -> list[tuple[str, int, bytes]]:
@@ -75,18 +87,24 @@ def unpack(sealed: bytes) -> list[tuple[str, int, bytes]]:
     out: list[tuple[str, int, bytes]] = []
     add = out.append
     head = _HEAD.unpack_from
+    names = _names
     at, end = 0, len(sealed)
     try:
         while at < end:
-            size = sealed[at]
             start = at + 1
-            at = start + size
+            at = start + sealed[at]
+            raw = sealed[start:at]
+            item = names.get(raw)
+            if item is None:
+                item = raw.decode()
+                if len(names) < 10_000:
+                    names[raw] = item
             version, length = head(sealed, at)
             at += 8
             stop = at + length
             if stop > end:
                 raise RecordError("truncated record")
-            add((sealed[start : start + size].decode(), version, sealed[at:stop]))
+            add((item, version, sealed[at:stop]))
             at = stop
     except (struct.error, IndexError, UnicodeDecodeError):
         raise RecordError("damaged record") from None

@@ -59,6 +59,9 @@ __all__ = ["SEARCHABLE", "Vault"]
 SEARCHABLE = frozenset({Normaliser.email, Normaliser.phone, Normaliser.token})
 _READ_CHUNK = 500
 _ONES = repeat(1)  # the version of every value of a new subject
+# Normal forms that cannot be a My Number (twelve digits once spaces and dashes are gone):
+# an e-mail holds "@", a phone starts with "+", a date has eight digits.
+_NEVER_MY_NUMBER = frozenset({Normaliser.email, Normaliser.phone, Normaliser.date})
 _SUBJECTS = ("id", "created_at", "source", "key_id", "kek_id", "wrapped", "ledger", "sealed")
 _INDEXES = ("item", "digest", "subject_id")
 _TEMPLATE_LIMIT = 1024  # audit events of uses differ per subject only in its id
@@ -86,11 +89,13 @@ def new_subject_ids(count: int, *, now_ms: int | None = None) -> list[str]:
 
 
 class _Check(NamedTuple):
-    """How an item's values are checked: its normaliser, and whether it is a My Number
-    item lawful for the purpose (True/False) or an item of another kind (None)."""
+    """How an item's values are checked: its normaliser; whether it is a My Number item
+    lawful for the purpose (True/False) or an item of another kind (None); and whether its
+    normal forms must be searched for a hidden My Number (not where none can be one)."""
 
     normalise: Callable[[object], str]
     my_number: bool | None
+    scan: bool
 
 
 class _Made(NamedTuple):
@@ -338,8 +343,7 @@ class Vault:
                 problems[item_id] = exc.reason
                 continue
             # A My Number only where the policy gives it a lawful use; nowhere else.
-            my_number = check.my_number
-            if my_number is False or (my_number is None and is_my_number(normal)):
+            if check.my_number is False or (check.scan and is_my_number(normal)):
                 problems[item_id] = "my_number_refused"
                 continue
             clean[item_id] = normal
@@ -364,7 +368,8 @@ class Vault:
                 my_number: bool | None = None
                 if item.normaliser is Normaliser.my_number:
                     my_number = _my_number_lawful(policy, item_id, purpose)
-                plan[item_id] = _Check(normaliser_function(item.normaliser), my_number)
+                scan = my_number is None and item.normaliser not in _NEVER_MY_NUMBER
+                plan[item_id] = _Check(normaliser_function(item.normaliser), my_number, scan)
         return plan
 
     def _make(
