@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-__all__ = ["insert_rows"]
+__all__ = ["PreparedRows", "insert_rows", "prepare_rows"]
 
 # Below this many rows a statement per row costs less than building the JSON.
 _BULK_FROM = 32
@@ -41,35 +42,57 @@ def _statements(table: str, columns: tuple[str, ...], blobs: frozenset[int]) -> 
     return per_row, bulk
 
 
-def insert_rows(
-    cur: Any,
+@dataclass(frozen=True, slots=True)
+class PreparedRows:
+    """Rows made ready for one table by :func:`prepare_rows`, possibly on another thread
+    than the one that writes them with :meth:`run`."""
+
+    dialect: str
+    table: str
+    columns: tuple[str, ...]
+    rows: Sequence[Sequence[Any]]
+    bulk: tuple[str, bytes, str] | None  # SQLite: (statement, blob, JSON)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def run(self, cur: Any) -> None:
+        """Insert the rows on a DBAPI cursor, in the caller's transaction."""
+        if not self.rows:
+            return
+        if self.bulk is not None:
+            statement, binary, text = self.bulk
+            cur.execute(statement, (binary, text))
+            return
+        per_row = _statements(self.table, self.columns, frozenset())[0]
+        if self.dialect == "postgresql" and len(self.rows) >= _BULK_FROM and hasattr(cur, "copy"):
+            with cur.copy(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN") as copy:
+                for row in self.rows:
+                    copy.write_row(row)
+            return
+        cur.executemany(
+            per_row if self.dialect == "sqlite" else per_row.replace("?", "%s"), self.rows
+        )
+
+
+def prepare_rows(
     dialect: str,
     table: str,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
     blobs: Sequence[int] = (),
-) -> None:
-    """Insert ``rows`` (values in the order of ``columns``) into ``table`` on a DBAPI cursor.
+) -> PreparedRows:
+    """``rows`` (values in the order of ``columns``) made ready to insert into ``table``.
 
     ``blobs``: the positions of binary columns; their values must be ``bytes`` (never None).
-    The other values must be JSON numbers, strings or None. Table and column names come
-    from mamori's own code, never from input.
+    The other values must be JSON numbers, strings or None (SQLite) or what the driver
+    takes. Table and column names come from mamori's own code, never from input.
     """
-    if not rows:
-        return
-    per_row, bulk = _statements(table, tuple(columns), frozenset(blobs))
-    if dialect == "postgresql" and len(rows) >= _BULK_FROM and hasattr(cur, "copy"):
-        with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    if dialect != "sqlite":
-        cur.executemany(per_row.replace("?", "%s"), rows)
-        return
-    if len(rows) < _BULK_FROM:
-        cur.executemany(per_row, rows)
-        return
+    names = tuple(columns)
+    if dialect != "sqlite" or len(rows) < _BULK_FROM:
+        return PreparedRows(dialect, table, names, rows, None)
+    bulk = _statements(table, names, frozenset(blobs))[1]
     binary = bytearray()
     spec: list[list[Any]] = []
     add = spec.append
@@ -90,4 +113,17 @@ def insert_rows(
     text = json.dumps(spec, ensure_ascii=False, separators=(",", ":"))
     # One byte more: the driver binds an empty blob as NULL, and a slice of NULL is NULL.
     binary.append(0)
-    cur.execute(bulk, (bytes(binary), text))
+    return PreparedRows(dialect, table, names, rows, (bulk, bytes(binary), text))
+
+
+def insert_rows(
+    cur: Any,
+    dialect: str,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    blobs: Sequence[int] = (),
+) -> None:
+    """Insert ``rows`` into ``table`` on a DBAPI cursor: :func:`prepare_rows`, then run."""
+    prepare_rows(dialect, table, columns, rows, blobs=blobs).run(cur)

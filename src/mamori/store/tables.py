@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Computed, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Computed, Date, DateTime, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -58,15 +58,16 @@ class SubjectRow(Base):
 
 
 class BlindIndexRow(Base):
-    """HMAC of a normalised value, to find a subject by email, phone or device token."""
+    """HMAC of a normalised value, to find a subject by email, phone or device token.
+
+    No foreign key: the vault writes and deletes these rows in the subject's own
+    transaction (``vault/shred.py`` on erasure)."""
 
     __tablename__ = "blind_indexes"
 
     item: Mapped[str] = mapped_column(String(64), primary_key=True)
     digest: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
-    subject_id: Mapped[str] = mapped_column(
-        String(40), ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    subject_id: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
 
 
 class ServiceKeyRow(Base):

@@ -36,7 +36,7 @@ from mamori.errors import AccessDenied, CollectRefused, SubjectNotFound
 from mamori.keys import DataKey, Keyring, value_aad
 from mamori.policy.model import Normaliser, Policy
 from mamori.store import Store, read_time
-from mamori.store.bulk import insert_rows
+from mamori.store.bulk import PreparedRows, insert_rows, prepare_rows
 from mamori.vault._sql import Statements
 from mamori.vault.normalise import InvalidValue, is_my_number, normalise, normaliser_function
 from mamori.vault.record import (
@@ -104,8 +104,8 @@ class _Made(NamedTuple):
     whether the batch also has existing subjects."""
 
     results: list[Collected | Refused | None]
-    subjects: list[tuple[Any, ...]]
-    indexes: list[tuple[str, bytes, str]]
+    subjects: PreparedRows
+    indexes: PreparedRows
     existing: bool
 
 
@@ -409,7 +409,14 @@ class Vault:
             for item_id in searchable.intersection(items):
                 index_rows.append((item_id, blind.digest(item_id, clean[item_id]), sid))
             results[at] = Collected(sid, True, items, dict.fromkeys(items, 1), index)
-        return _Made(results, subjects, index_rows, len(rows) < len(batch))
+        dialect = self._sql.dialect
+        index_rows.sort()  # in key order: the B-tree takes them page by page
+        return _Made(
+            results,
+            prepare_rows(dialect, "subjects", _SUBJECTS, subjects, blobs=(3, 5, 7)),
+            prepare_rows(dialect, "blind_indexes", _INDEXES, index_rows, blobs=(1,)),
+            len(rows) < len(batch),
+        )
 
     def _write_batch(
         self,
@@ -427,7 +434,6 @@ class Vault:
         blind = self._keys.blind_index()
         searchable = frozenset(i for i, d in policy.items.items() if d.normaliser in SEARCHABLE)
         results = list(made.results)
-        index_rows = list(made.indexes)
 
         templates: dict[tuple[tuple[str, ...], bool], AuditEvent] = {}
         chosen: list[AuditEvent] = []
@@ -476,11 +482,12 @@ class Vault:
                         )
                     chosen.append(template)
                     about.append(result.subject)
-            insert_rows(cur, sql.dialect, "subjects", _SUBJECTS, made.subjects, blobs=(3, 5, 7))
+            made.subjects.run(cur)
             self._many(cur, sql.update_values, [(*r.columns(), sid) for sid, r in changed.items()])
             self._many(cur, sql.delete_index, stale_index)
-            index_rows += [(item, digest, sid) for (sid, item), digest in later_index.items()]
-            insert_rows(cur, sql.dialect, "blind_indexes", _INDEXES, index_rows, blobs=(1,))
+            made.indexes.run(cur)
+            later = [(item, digest, sid) for (sid, item), digest in later_index.items()]
+            insert_rows(cur, sql.dialect, "blind_indexes", _INDEXES, later, blobs=(1,))
             self._audit.append_about(cur, sql.dialect, chosen, about)
         return [r for r in results if r is not None]
 

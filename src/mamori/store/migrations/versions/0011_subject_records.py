@@ -110,6 +110,33 @@ def upgrade() -> None:
     op.drop_table("subject_values")
     op.drop_index("ix_data_keys_kek_id", table_name="data_keys")
     op.drop_table("data_keys")
+    _blind_indexes(foreign_key=False)
+
+
+def _blind_indexes(*, foreign_key: bool) -> None:
+    """Make blind_indexes again with or without its foreign key to subjects.
+
+    Without: the vault writes and deletes these rows itself, in the subject's own
+    transaction, and checking the parent row costs more than the insert (a look-up of a
+    wide subject row for each of a new person's indexes). Made anew, because SQLite cannot
+    drop a constraint; nothing refers to this table, so dropping it cascades nowhere.
+    """
+    subject: list[Any] = [sa.ForeignKey("subjects.id", ondelete="CASCADE")] if foreign_key else []
+    op.create_table(
+        "blind_indexes_next",
+        sa.Column("item", sa.String(64), primary_key=True),
+        sa.Column("digest", sa.LargeBinary(32), primary_key=True),
+        sa.Column("subject_id", sa.String(40), *subject, primary_key=True),
+        sqlite_with_rowid=False,
+    )
+    op.execute(
+        "INSERT INTO blind_indexes_next (item, digest, subject_id) "
+        "SELECT item, digest, subject_id FROM blind_indexes"
+    )
+    op.drop_index("ix_blind_indexes_subject_id", table_name="blind_indexes")
+    op.drop_table("blind_indexes")
+    op.rename_table("blind_indexes_next", "blind_indexes")
+    op.create_index("ix_blind_indexes_subject_id", "blind_indexes", ["subject_id"])
 
 
 def _unpack(sealed: bytes) -> list[tuple[str, int, bytes]]:
@@ -126,6 +153,8 @@ def _unpack(sealed: bytes) -> list[tuple[str, int, bytes]]:
 
 
 def downgrade() -> None:
+    _blind_indexes(foreign_key=True)
+
     def subject() -> sa.ForeignKey:
         return sa.ForeignKey("subjects.id", ondelete="CASCADE")
 
