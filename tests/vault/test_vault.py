@@ -283,6 +283,23 @@ def test_a_caller_that_stops_early_leaves_whole_batches(core: Mamori) -> None:
     assert core.audit.count() == stored and core.audit.verify().ok
 
 
+def test_rows_that_fail_midway_still_report_the_batches_written(core: Mamori) -> None:
+    def rows() -> Iterator[tuple[str | None, dict[str, object]]]:
+        for i in range(25):
+            yield None, {"name": f"利用者{i}"}
+        raise ValueError("line 26: the file ends in the middle of a row")
+
+    stream = core.vault.collect_many(rows(), "account_admin", OFFICER, "import", batch_size=10)
+    seen: list[str] = []
+    with pytest.raises(ValueError, match="line 26"):
+        for result in stream:
+            assert isinstance(result, Collected)
+            seen.append(result.subject)
+    # two whole batches were written and reported; the third never began
+    assert len(seen) == 20 and _count(core, "subjects") == 20
+    assert [e.subject for e in core.audit.tail(20)] == seen
+
+
 def test_correction_replaces_the_value_and_its_index(core: Mamori) -> None:
     sid = _alice(core)
     corrected = core.vault.correct(sid, {"email": "hanako@example.jp"}, OFFICER, "req-42")

@@ -243,18 +243,26 @@ class Vault:
         # Several batches: the next batch is normalised and encrypted on this thread while
         # the writer thread stores the one before (its inserts run without the GIL).
         pending: Future[list[Collected | Refused]] | None = None
+        upcoming = chain((first, second), batches)
         try:
-            for batch, refused in chain((first, second), batches):
-                made = self._make(policy, batch, purpose, source)
+            while True:
+                try:
+                    step = next(upcoming, None)
+                    made = self._make(policy, step[0], purpose, source) if step else None
+                except BaseException:
+                    # the rows or their preparation failed: what was written comes first
+                    if pending is not None:
+                        done, pending = pending.result(), None
+                        yield from done
+                    raise
                 if pending is not None:
                     done, pending = pending.result(), None
                     yield from done
+                if step is None or made is None:
+                    return
                 pending = self._writer().submit(
-                    self._flush, policy, made, batch, refused, purpose, actor, source
+                    self._flush, policy, made, *step, purpose, actor, source
                 )
-            if pending is not None:
-                done, pending = pending.result(), None
-                yield from done
         finally:
             if pending is not None:  # the caller stopped early: the batch still completes
                 wait([pending])
