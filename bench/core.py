@@ -30,10 +30,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from mamori.access import Actor
+from mamori.audit._log import _COLUMNS as AUDIT_COLUMNS
 from mamori.clock import FixedClock
 from mamori.core import Mamori
 from mamori.keys import LocalKeyring
 from mamori.settings import Settings
+from mamori.store.bulk import insert_rows
+from mamori.vault.vault import _INDEXES as INDEX_COLUMNS
+from mamori.vault.vault import _SUBJECTS as SUBJECT_COLUMNS
 from mamori.vault.vault import new_subject_ids
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "meta-all-stars" / "policy.yaml"
@@ -103,11 +107,12 @@ def bench_storage_floor(url: str, key_file: Path, n: int) -> float:
     """What writing mamori's rows costs alone: the rows ``collect`` writes for ``n`` new
     subjects (the subject row with its wrapped key, ledger and 6 sealed values, 3 blind
     indexes, 1 audit entry each), with random bytes of the same sizes in place of
-    ciphertexts and digests, through the same statements and batches, in the same order,
-    into a fresh database of the same schema: no normalising, no cryptography, no hashing."""
+    ciphertexts and digests, through the same bulk statements and batches, in the same
+    order, into a fresh database of the same schema: no normalising, no cryptography, no
+    hashing. (Random bytes are drawn outside the transactions but inside the timing.)"""
     with open_core(url, key_file) as core:
-        sql = core.vault._sql  # the floor uses the vault's own statements
-        ts = sql.timestamp(core.clock.now())
+        dialect = core.store.dialect
+        ts = core.store.timestamp(core.clock.now())
         ledger = json.dumps({i: [1, "account_admin", ts] for i in ITEMS}, separators=(",", ":"))
         ids = new_subject_ids(n)
         rows = [(sid, os.urandom(8), os.urandom(61), os.urandom(330)) for sid in ids]
@@ -115,26 +120,25 @@ def bench_storage_floor(url: str, key_file: Path, n: int) -> float:
         seq = 0
         for at in range(0, n, 5000):
             chunk = sorted(rows[at : at + 5000])
+            subjects = [
+                (sid, ts, "b", kid, "k", w, ledger, sealed) for sid, kid, w, sealed in chunk
+            ]
+            index = sorted(
+                (item, os.urandom(32), row[0])
+                for row in chunk
+                for item in ("email", "phone", "device_token")
+            )
+            audit = []
+            for _ in chunk:
+                seq += 1
+                audit.append(
+                    (seq, os.urandom(32), b'{"detail":"%s"}' % os.urandom(140).hex().encode())
+                )
+            # the vault's own columns and bulk statements (mamori.store.bulk)
             with core.store.transaction() as cur:
-                cur.executemany(
-                    sql.insert_subject,
-                    [(sid, ts, "b", kid, "k", w, ledger, sealed) for sid, kid, w, sealed in chunk],
-                )
-                index = [
-                    (item, os.urandom(32), row[0])
-                    for row in chunk
-                    for item in ("email", "phone", "device_token")
-                ]
-                cur.executemany(sql.insert_index, index)
-                audit = []
-                for _ in chunk:
-                    seq += 1
-                    audit.append(
-                        (seq, os.urandom(32), b'{"detail":"%s"}' % os.urandom(140).hex().encode())
-                    )
-                cur.executemany(
-                    "INSERT INTO audit_log (seq, hash, canonical) VALUES (?, ?, ?)", audit
-                )
+                insert_rows(cur, dialect, "subjects", SUBJECT_COLUMNS, subjects, blobs=(3, 5, 7))
+                insert_rows(cur, dialect, "blind_indexes", INDEX_COLUMNS, index, blobs=(1,))
+                insert_rows(cur, dialect, "audit_log", AUDIT_COLUMNS, audit, blobs=(1, 2))
         return n * len(ITEMS) / (time.perf_counter() - start)
 
 

@@ -25,10 +25,15 @@ _BULK_FROM = 32
 
 
 @cache
-def _statements(table: str, columns: tuple[str, ...], blobs: frozenset[int]) -> tuple[str, str]:
-    """(per-row INSERT, one-statement INSERT ... SELECT) for ``table``."""
-    names = ", ".join(columns)
-    per_row = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
+def _per_row(table: str, columns: tuple[str, ...], mark: str) -> str:
+    """The INSERT of one row, with the driver's placeholder ``mark``."""
+    marks = ", ".join([mark] * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+
+
+@cache
+def _bulk(table: str, columns: tuple[str, ...], blobs: frozenset[int]) -> str:
+    """SQLite's one-statement INSERT ... SELECT over json_each for ``table``."""
     exprs: list[str] = []
     at = 0
     for index in range(len(columns)):
@@ -38,8 +43,8 @@ def _statements(table: str, columns: tuple[str, ...], blobs: frozenset[int]) -> 
         else:
             exprs.append(f"value->>{at}")
             at += 1
-    bulk = f"INSERT INTO {table} ({names}) SELECT {', '.join(exprs)} FROM json_each(?2)"
-    return per_row, bulk
+    names = ", ".join(columns)
+    return f"INSERT INTO {table} ({names}) SELECT {', '.join(exprs)} FROM json_each(?2)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +58,6 @@ class PreparedRows:
     rows: Sequence[Sequence[Any]]
     bulk: tuple[str, bytes, str] | None  # SQLite: (statement, blob, JSON)
 
-    def __len__(self) -> int:
-        return len(self.rows)
-
     def run(self, cur: Any) -> None:
         """Insert the rows on a DBAPI cursor, in the caller's transaction."""
         if not self.rows:
@@ -64,15 +66,13 @@ class PreparedRows:
             statement, binary, text = self.bulk
             cur.execute(statement, (binary, text))
             return
-        per_row = _statements(self.table, self.columns, frozenset())[0]
         if self.dialect == "postgresql" and len(self.rows) >= _BULK_FROM and hasattr(cur, "copy"):
             with cur.copy(f"COPY {self.table} ({', '.join(self.columns)}) FROM STDIN") as copy:
                 for row in self.rows:
                     copy.write_row(row)
             return
-        cur.executemany(
-            per_row if self.dialect == "sqlite" else per_row.replace("?", "%s"), self.rows
-        )
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        cur.executemany(_per_row(self.table, self.columns, mark), self.rows)
 
 
 def prepare_rows(
@@ -92,7 +92,7 @@ def prepare_rows(
     names = tuple(columns)
     if dialect != "sqlite" or len(rows) < _BULK_FROM:
         return PreparedRows(dialect, table, names, rows, None)
-    bulk = _statements(table, names, frozenset(blobs))[1]
+    bulk = _bulk(table, names, frozenset(blobs))
     binary = bytearray()
     spec: list[list[Any]] = []
     add = spec.append

@@ -31,10 +31,8 @@ class Statements:
     """SQL for one dialect; ``timestamp()`` gives what its driver stores for a datetime."""
 
     dialect: str
-    insert_subject: str
     update_values: str
     delete_index: str
-    insert_index: str
     find_index: str
     insert_disposal: str
 
@@ -42,11 +40,8 @@ class Statements:
     def for_engine(cls, engine: Engine) -> Statements:
         dialect = engine.dialect.name
         raw = {
-            "insert_subject": "INSERT INTO subjects (id, created_at, source, key_id, kek_id, "
-            "wrapped, ledger, sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             "update_values": "UPDATE subjects SET ledger = ?, sealed = ? WHERE id = ?",
             "delete_index": "DELETE FROM blind_indexes WHERE subject_id = ? AND item = ?",
-            "insert_index": "INSERT INTO blind_indexes (item, digest, subject_id) VALUES (?, ?, ?)",
             "find_index": "SELECT b.subject_id FROM blind_indexes b JOIN subjects s "
             "ON s.id = b.subject_id WHERE b.item = ? AND b.digest = ? AND s.erased_at IS NULL "
             "ORDER BY b.subject_id",

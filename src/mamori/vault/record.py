@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "ledger_text",
     "pack",
     "read_ledger",
+    "record_columns",
     "unpack",
 ]
 
@@ -137,6 +138,16 @@ def read_ledger(text: str | None) -> dict[str, Held]:
 def ledger_entries(held: Mapping[str, Held]) -> dict[str, tuple[int, str, str]]:
     """The inverse of :func:`read_ledger`, for rewriting a ledger after a change."""
     return {i: (h.version, h.purpose, iso(h.collected_at)) for i, h in held.items()}
+
+
+def record_columns(
+    held: Mapping[str, Held], values: Sequence[tuple[str, int, bytes]]
+) -> tuple[str | None, bytes | None]:
+    """The (ledger, sealed) columns of a subject holding ``values`` (item, version,
+    ciphertext) described by ``held``; both None when it holds nothing."""
+    if not values:
+        return None, None
+    return ledger_text(ledger_entries(held)), pack(values)
 
 
 def iso(at: dt.datetime) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mamori.store import Store
-from mamori.vault.record import ledger_entries, ledger_text, pack, read_ledger, unpack
+from mamori.vault.record import read_ledger, record_columns, unpack
 
 __all__ = ["remove_items", "shred"]
 
@@ -40,6 +40,5 @@ def remove_items(cur: Any, store: Store, subject: str, items: Sequence[str]) -> 
     gone = set(items)
     held = {i: h for i, h in read_ledger(row[0]).items() if i not in gone}
     kept = [v for v in unpack(bytes(row[1] or b"")) if v[0] not in gone]
-    ledger = ledger_text(ledger_entries(held)) if kept else None
-    cur.execute(store.sql(_WRITE), (ledger, pack(kept) if kept else None, subject))
+    cur.execute(store.sql(_WRITE), (*record_columns(held, kept), subject))
     cur.executemany(store.sql(_DROP_INDEX), [(subject, item) for item in items])

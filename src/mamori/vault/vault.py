@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from itertools import chain, repeat
+from itertools import chain
 from typing import Any, NamedTuple
 
 from mamori.access import (
@@ -44,10 +44,10 @@ from mamori.vault.record import (
     holds_item,
     holds_item_param,
     iso,
-    ledger_entries,
     ledger_text,
     pack,
     read_ledger,
+    record_columns,
     unpack,
 )
 from mamori.vault.results import Collected, Corrected, Erased, Refused, Use
@@ -58,7 +58,6 @@ __all__ = ["SEARCHABLE", "Vault"]
 # Items with these normalisers get a blind index, so a subject can be found by them.
 SEARCHABLE = frozenset({Normaliser.email, Normaliser.phone, Normaliser.token})
 _READ_CHUNK = 500
-_ONES = repeat(1)  # the version of every value of a new subject
 # Normal forms that cannot be a My Number (twelve digits once spaces and dashes are gone):
 # an e-mail holds "@", a phone starts with "+", a date has eight digits.
 _NEVER_MY_NUMBER = frozenset({Normaliser.email, Normaliser.phone, Normaliser.date})
@@ -140,10 +139,7 @@ class _Subject:
 
     def columns(self) -> tuple[str | None, bytes | None]:
         """The (ledger, sealed) columns of what the subject now holds."""
-        if not self.values:
-            return None, None
-        ledger = ledger_text(ledger_entries(self.held))
-        return ledger, pack((i, v, c) for i, (v, c) in self.values.items())
+        return record_columns(self.held, [(i, v, c) for i, (v, c) in self.values.items()])
 
 
 class _Reading:
@@ -410,7 +406,7 @@ class Vault:
             ledger = ledgers.get(items)
             if ledger is None:
                 ledger = ledgers[items] = ledger_text(dict.fromkeys(items, (1, purpose, stamp)))
-            sealed = pack(zip(items, _ONES, ciphertexts, strict=False))
+            sealed = pack((i, 1, c) for i, c in zip(items, ciphertexts, strict=True))
             subjects.append(
                 (sid, ts, source, wrapped.key_id, wrapped.kek_id, wrapped.wrapped, ledger, sealed)
             )
@@ -810,7 +806,7 @@ class Vault:
                     index.append((item_id, blind.digest(item_id, value), subject))
             cur.execute(self._sql.update_values, (*record.columns(), subject))
             self._many(cur, self._sql.delete_index, stale)
-            self._many(cur, self._sql.insert_index, index)
+            insert_rows(cur, self._sql.dialect, "blind_indexes", _INDEXES, index, blobs=(1,))
             event = AuditEvent(
                 actor=actor.id,
                 action="correct",
